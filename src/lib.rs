@@ -1,1 +1,21 @@
+//! runcws: a command-line client for the CWS instance API, with a built-in
+//! emulator of that API.
+//!
+//! The client half (`cli`, `commands`, `client`, `config`, `state`,
+//! `params`, `output`, `exit`) never depends on the emulator's insides: it
+//! only starts it for the embedded default and for `serve`. The emulator
+//! (`emulator`) never imports the client half.
+
+pub mod cli;
+mod client;
+mod commands;
+mod config;
+mod config_file;
 pub mod emulator;
+mod error;
+pub mod exit;
+mod output;
+mod params;
+mod state;
+
+pub use commands::run;

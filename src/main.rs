@@ -1,1 +1,33 @@
-fn main() {}
+//! The `runcws` binary: parse, set up logging, run, map errors to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use runcws::cli::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose, matches!(cli.command, Command::Serve(_)));
+    match runcws::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => runcws::exit::fail(&err),
+    }
+}
+
+/// Logs to stderr: warnings only by default, more with `-v`/`-vv`, and
+/// `RUST_LOG` when set. `serve` also logs one line per API call by default.
+fn init_tracing(verbose: u8, is_serve: bool) {
+    let default = match (verbose, is_serve) {
+        (0, false) => "warn",
+        (0, true) => "warn,runcws::emulator=info",
+        (1, _) => "warn,runcws=debug",
+        _ => "info,runcws=trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 0)
+        .init();
+}

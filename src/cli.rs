@@ -1,0 +1,145 @@
+//! What the user can type: clap definitions only.
+//!
+//! The docs on these fields are the `--help` text. Turning them into
+//! settings (precedence, defaults, prompts) happens in `config`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Client for the CWS instance API, with a built-in emulator of that API.
+///
+/// With no endpoint configured, every command runs against the built-in
+/// emulator on this machine; its objects persist between commands.
+#[derive(Debug, Parser)]
+#[command(name = "runcws", version, after_help = crate::exit::HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags that apply to every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// API base URL (ending in /api), or `local` for the built-in emulator
+    /// [default: local]
+    #[arg(long, global = true, env = "RUNCWS_ENDPOINT", value_name = "URL|local")]
+    pub endpoint: Option<String>,
+
+    /// API user (the account's key). The password comes from
+    /// RUNCWS_PASSWORD, the config file or a prompt, never from a flag
+    #[arg(long, global = true, env = "RUNCWS_USER")]
+    pub user: Option<String>,
+
+    /// File holding the current requestId and instanceId
+    /// [default: one per endpoint and user in the state directory]
+    #[arg(long, global = true, env = "RUNCWS_STATE", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// Print only the result: no titles, options or setting lines on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Log decisions and one line per HTTP call on stderr (-vv: more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The subcommands, named as in the original tool.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an instance from a resource, as a parameter file describes
+    Createi {
+        /// JSON file with `resourceUri` and the body to send (`-`: stdin)
+        file: String,
+    },
+    /// Retrieve a request; sets the current instanceId from it
+    Getr {
+        /// Request id [default: the current requestId]
+        request_id: Option<String>,
+    },
+    /// Retrieve an instance as last stored (no provider call)
+    Geti {
+        /// Instance id [default: the current instanceId]
+        instance_id: Option<String>,
+    },
+    /// Retrieve an instance with refresh: starts a request that reads the
+    /// provider; sets the current requestId
+    Getir {
+        /// Instance id [default: the current instanceId]
+        instance_id: Option<String>,
+    },
+    /// Retrieve the account's requests (finished ones are then cleaned up)
+    Listr(ListArgs),
+    /// Retrieve the account's instances (long-deleted ones are cleaned up)
+    Listi(ListArgs),
+    /// Delete an instance; sets the current requestId
+    Deletei {
+        /// Instance id [default: the current instanceId]
+        instance_id: Option<String>,
+    },
+    /// Create an image instance from a VM instance
+    Createimage {
+        /// JSON file with the image's `metadata` (`-`: stdin)
+        file: String,
+        /// The VM instance to image [default: the current instanceId]
+        #[arg(long, value_name = "VM_ID")]
+        instance: Option<String>,
+    },
+    /// Serve the emulator over HTTP for other clients and tests
+    Serve(ServeArgs),
+}
+
+/// Flags of `listr` and `listi`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// List everything and clean nothing up (no `cleanup=true`)
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port)
+    #[arg(long, default_value = "127.0.0.1:7780", value_name = "ADDR")]
+    pub listen: SocketAddr,
+
+    /// SQLite database [default: the one the built-in default uses]
+    #[arg(long, value_name = "PATH", conflicts_with = "memory")]
+    pub db: Option<PathBuf>,
+
+    /// Keep everything in memory, gone when the server stops
+    #[arg(long)]
+    pub memory: bool,
+
+    /// Divide every emulated duration by this factor
+    #[arg(long, env = "RUNCWS_EMULATOR_SPEED", value_name = "F")]
+    pub speed: Option<f64>,
+
+    /// Seed ids, keys and addresses, so that runs repeat
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_go_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["runcws", "geti", "abc", "-q", "-vv"]).unwrap();
+        assert!(cli.global.quiet);
+        assert_eq!(cli.global.verbose, 2);
+        assert!(matches!(cli.command, Command::Geti { instance_id: Some(ref id) } if id == "abc"));
+    }
+}

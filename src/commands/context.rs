@@ -1,0 +1,162 @@
+//! The resolved settings every client command runs in.
+//!
+//! Resolving a context picks the endpoint and credentials, the state file
+//! and the talk, and for the embedded default starts the emulator in
+//! process: the one place the client half starts it.
+
+use anyhow::Context as _;
+use reqwest::Url;
+use serde_json::Value;
+
+use crate::cli::GlobalArgs;
+use crate::client::{Call, Client, Target};
+use crate::config::{self, Endpoint, Inputs, Password};
+use crate::emulator::{self, DbLocation, Embedded, EmulatorConfig};
+use crate::error::BadInput;
+use crate::output::{self, Talk};
+use crate::state::{IdKind, StateFile};
+
+/// The base URL `options:` shows for the embedded default, whose real
+/// port changes with every run.
+const LOCAL_SHOWN_BASE: &str = "http://local/api";
+
+/// What a client command needs: where to send, what to remember, how to talk.
+pub(crate) struct Context {
+    pub(crate) client: Client,
+    pub(crate) state: StateFile,
+    pub(crate) talk: Talk,
+    /// Keeps the in-process emulator serving while the command runs.
+    _embedded: Option<Embedded>,
+}
+
+impl Context {
+    /// Resolves the global flags, environment and config file.
+    pub(crate) async fn resolve(global: GlobalArgs) -> anyhow::Result<Context> {
+        let inputs = Inputs {
+            endpoint: global.endpoint,
+            user: global.user,
+            password: std::env::var("RUNCWS_PASSWORD").ok().map(Password::new),
+        };
+        let settings = config::resolve(inputs)?;
+        tracing::debug!(endpoint = %settings.endpoint, user = %settings.user, "resolved settings");
+
+        let state = match global.state {
+            Some(path) => StateFile::at(path),
+            None => StateFile::for_account(&settings.endpoint.to_string(), &settings.user)?,
+        };
+        // A broken state file is reported before anything is sent.
+        state.load()?;
+
+        let (target, embedded) = connect(&settings.endpoint).await?;
+        let client = Client::new(target, settings.user, settings.password)?;
+        Ok(Context {
+            client,
+            state,
+            talk: Talk::new(global.quiet),
+            _embedded: embedded,
+        })
+    }
+
+    /// The id to act on: the one given, else the current one of `kind`.
+    pub(crate) fn pick_id(&self, kind: IdKind, given: Option<String>) -> anyhow::Result<String> {
+        if let Some(id) = given {
+            if id.trim().is_empty() {
+                return Err(BadInput::new(format!("the {kind} given is empty")).into());
+            }
+            return Ok(id);
+        }
+        let current = self.state.load()?;
+        let Some(id) = current.get(kind) else {
+            let hint = match kind {
+                IdKind::Request => "run createi first, or pass a request id",
+                IdKind::Instance => "run getr after createi, or pass an instance id",
+            };
+            return Err(BadInput::new(format!("no current {kind}: {hint}")).into());
+        };
+        tracing::debug!("using the current {kind} {id}");
+        Ok(id.to_string())
+    }
+
+    /// Prints the title and `options:`, then sends `call`.
+    pub(crate) async fn exchange(&self, title: &str, call: &Call) -> anyhow::Result<Option<Value>> {
+        self.talk.title(title);
+        self.talk.options(&self.client.options(call));
+        self.client.send(call).await
+    }
+
+    /// Records `ids` as current (announcing those that changed), then
+    /// prints the answer. A failure to record is reported after the answer
+    /// is shown, so that the answer is never lost.
+    pub(crate) fn finish(
+        &self,
+        answer: Option<&Value>,
+        ids: &[(IdKind, &str)],
+    ) -> anyhow::Result<()> {
+        let recorded = self.state.set(ids);
+        for kind in recorded.iter().flatten() {
+            if let Some((_, id)) = ids.iter().find(|(k, _)| k == kind) {
+                self.talk.setting(&kind.to_string(), id);
+            }
+        }
+        self.talk.result_marker();
+        if let Some(answer) = answer {
+            output::result(answer)?;
+        }
+        recorded.map(drop)
+    }
+}
+
+/// Where the client connects for `endpoint`, starting the embedded
+/// emulator for `local`.
+async fn connect(endpoint: &Endpoint) -> anyhow::Result<(Target, Option<Embedded>)> {
+    let Endpoint::Remote(url) = endpoint else {
+        let embedded = start_embedded().await?;
+        let target = Target {
+            base: Url::parse(embedded.base_url()).context("reading the emulator's URL")?,
+            shown_base: Url::parse(LOCAL_SHOWN_BASE)?,
+            endpoint_name: "the built-in emulator (local)".to_string(),
+            no_proxy: true,
+        };
+        return Ok((target, Some(embedded)));
+    };
+    let target = Target {
+        base: url.clone(),
+        shown_base: url.clone(),
+        endpoint_name: endpoint.to_string(),
+        no_proxy: false,
+    };
+    Ok((target, None))
+}
+
+async fn start_embedded() -> anyhow::Result<Embedded> {
+    let db = emulator::default_db_path().context("finding the emulator's database")?;
+    let mut config = EmulatorConfig::new(DbLocation::File(db));
+    config.speed = speed_from_env()?;
+    tracing::debug!(speed = config.speed, "starting the built-in emulator");
+    Embedded::start(config)
+        .await
+        .context("starting the built-in emulator")
+}
+
+/// The emulator speed from `RUNCWS_EMULATOR_SPEED`, 1 if unset.
+fn speed_from_env() -> Result<f64, BadInput> {
+    let Ok(text) = std::env::var("RUNCWS_EMULATOR_SPEED") else {
+        return Ok(1.0);
+    };
+    let speed = text.trim().parse::<f64>().ok();
+    check_speed(speed.unwrap_or(f64::NAN)).map_err(|_| {
+        BadInput::new(format!(
+            "RUNCWS_EMULATOR_SPEED={text:?} is not a positive number"
+        ))
+    })
+}
+
+/// An emulator speed must be a positive, finite factor.
+pub(crate) fn check_speed(speed: f64) -> Result<f64, BadInput> {
+    if speed.is_finite() && speed > 0.0 {
+        return Ok(speed);
+    }
+    Err(BadInput::new(format!(
+        "speed {speed} is not a positive number"
+    )))
+}

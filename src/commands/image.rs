@@ -1,0 +1,35 @@
+//! Image commands: `createimage`.
+
+use anyhow::Context as _;
+
+use super::answer_id;
+use super::context::Context;
+use crate::client::Call;
+use crate::params;
+use crate::state::IdKind;
+
+/// `createimage FILE [--instance VM_ID]`: images a VM. The file gives only
+/// the image's metadata. Both the request and the new image become current.
+pub(crate) async fn create(ctx: &Context, file: &str, vm: Option<String>) -> anyhow::Result<()> {
+    let body = params::read_image(file)?;
+    let vm_id = ctx.pick_id(IdKind::Instance, vm)?;
+
+    let call = Call::create_image(&vm_id, body);
+    let title = "createimage (create an image instance from a VM instance)";
+    let answer = ctx
+        .exchange(title, &call)
+        .await
+        .with_context(|| format!("creating an image of instance {vm_id}"))?;
+
+    let answer_ref = answer.as_ref();
+    let request_id = answer_ref.and_then(|a| answer_id(a, "requestId"));
+    let image_id = answer_ref.and_then(|a| answer_id(a, "instanceId"));
+    let ids: Vec<(IdKind, &str)> = [
+        request_id.map(|id| (IdKind::Request, id)),
+        image_id.map(|id| (IdKind::Instance, id)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    ctx.finish(answer_ref, &ids)
+}

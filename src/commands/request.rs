@@ -1,0 +1,50 @@
+//! Request commands: `getr` and `listr`.
+
+use anyhow::Context as _;
+use serde_json::Value;
+
+use super::answer_id;
+use super::context::Context;
+use crate::client::Call;
+use crate::state::IdKind;
+
+/// `getr [ID]`: the request, as an array holding it. Its instance becomes
+/// current. A failed request is still a successful call.
+pub(crate) async fn get(ctx: &Context, given: Option<String>) -> anyhow::Result<()> {
+    let id = ctx.pick_id(IdKind::Request, given)?;
+
+    let answer = ctx
+        .exchange("getr (retrieve request)", &Call::get_request(&id))
+        .await
+        .with_context(|| format!("getting request {id}"))?;
+
+    let instance_id = answer
+        .as_ref()
+        .and_then(first_request)
+        .and_then(|request| answer_id(request, "instanceId"));
+    let ids = instance_id.map(|id| (IdKind::Instance, id));
+    ctx.finish(answer.as_ref(), ids.as_slice())
+}
+
+/// `listr [--all]`: the account's requests. Changes no current id.
+pub(crate) async fn list(ctx: &Context, all: bool) -> anyhow::Result<()> {
+    let answer = ctx
+        .exchange(
+            "listr (retrieve multiple requests)",
+            &Call::list_requests(all),
+        )
+        .await
+        .context("listing requests")?;
+
+    ctx.finish(answer.as_ref(), &[])
+}
+
+/// The request in a `GET /request/{id}` answer: an array holding one
+/// (a bare object is accepted too).
+fn first_request(answer: &Value) -> Option<&Value> {
+    match answer {
+        Value::Array(items) => items.first(),
+        Value::Object(_) => Some(answer),
+        _ => None,
+    }
+}

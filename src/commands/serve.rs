@@ -1,0 +1,88 @@
+//! `serve`: the emulator over HTTP, for other clients and the tests.
+//!
+//! Its first stdout line is the base URL, so a script can read it; the
+//! lines after it give the documented test accounts and how to point the
+//! client at the server.
+
+use anyhow::Context as _;
+
+use super::context::check_speed;
+use crate::cli::ServeArgs;
+use crate::emulator::{self, accounts, DbLocation, EmulatorConfig};
+use crate::output;
+
+/// Serves the emulator until Ctrl-C.
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let listen = args.listen;
+    let config = emulator_config(args)?;
+    if !listen.ip().is_loopback() {
+        tracing::warn!("serving on {listen}, beyond this machine, with public test credentials");
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime
+        .block_on(emulator::serve(config, listen, announce))
+        .with_context(|| format!("serving the emulator on {listen}"))
+}
+
+fn emulator_config(args: ServeArgs) -> anyhow::Result<EmulatorConfig> {
+    let db = match (args.memory, args.db) {
+        (true, _) => DbLocation::Memory,
+        (false, Some(path)) => DbLocation::File(path),
+        (false, None) => DbLocation::File(
+            emulator::default_db_path().context("finding the emulator's database")?,
+        ),
+    };
+    let mut config = EmulatorConfig::new(db);
+    if let Some(speed) = args.speed {
+        config.speed = check_speed(speed)?;
+    }
+    config.seed = args.seed;
+    Ok(config)
+}
+
+/// Prints the base URL first, then the test accounts and client settings.
+fn announce(base_url: &str) {
+    let lines = announcement(base_url);
+    if let Err(err) = output::data_lines(&lines) {
+        tracing::warn!("{err:#}");
+    }
+}
+
+fn announcement(base_url: &str) -> Vec<String> {
+    vec![
+        base_url.to_string(),
+        String::new(),
+        "Test accounts (documented, not secret):".to_string(),
+        format!(
+            "  with payment information:    user {}  password {}",
+            accounts::DEFAULT_USER,
+            accounts::DEFAULT_PASSWORD
+        ),
+        format!(
+            "  without payment information: user {}  password {}",
+            accounts::NOPAY_USER,
+            accounts::NOPAY_PASSWORD
+        ),
+        String::new(),
+        "Point the client at it:".to_string(),
+        format!("  export RUNCWS_ENDPOINT={base_url}"),
+        format!("  export RUNCWS_USER={}", accounts::DEFAULT_USER),
+        format!("  export RUNCWS_PASSWORD={}", accounts::DEFAULT_PASSWORD),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_url_comes_first() {
+        let lines = announcement("http://127.0.0.1:7780/api");
+        assert_eq!(lines[0], "http://127.0.0.1:7780/api");
+        assert!(lines.contains(&"  export RUNCWS_ENDPOINT=http://127.0.0.1:7780/api".into()));
+    }
+}

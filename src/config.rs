@@ -1,0 +1,294 @@
+//! Where calls go and as whom: endpoint, user and password.
+//!
+//! Each comes from the first of: a flag, an environment variable, the
+//! config file's default profile, a default. The password has no flag: it
+//! comes from `RUNCWS_PASSWORD`, the config file or a prompt on a terminal.
+//! The built-in emulator (`local`, the default endpoint) needs nothing: its
+//! documented test accounts fill in the user and password.
+
+use std::fmt;
+use std::io::IsTerminal as _;
+
+use reqwest::Url;
+
+use crate::config_file::{self, ConfigFile};
+use crate::emulator::accounts;
+use crate::error::BadInput;
+
+/// The name of the built-in emulator as an endpoint.
+pub(crate) const LOCAL: &str = "local";
+
+/// Where calls go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// The emulator, started in process for one command.
+    Local,
+    /// A server at this base URL (ending in `/api` for the real API).
+    Remote(Url),
+}
+
+impl Endpoint {
+    /// Parses `local` or an http(s) URL without credentials in it.
+    pub(crate) fn parse(text: &str) -> Result<Endpoint, BadInput> {
+        if text.trim().eq_ignore_ascii_case(LOCAL) {
+            return Ok(Endpoint::Local);
+        }
+        let bad = |why: &str| BadInput::new(format!("endpoint {text:?} {why}"));
+        let url = Url::parse(text.trim()).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("must be an http or https URL, or `local`"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad(
+                "must not hold credentials: use RUNCWS_USER and RUNCWS_PASSWORD",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("must not have a query or fragment"));
+        }
+        Ok(Endpoint::Remote(url))
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Local => f.write_str(LOCAL),
+            Endpoint::Remote(url) => f.write_str(url.as_str().trim_end_matches('/')),
+        }
+    }
+}
+
+/// A password: shown as `<hidden>` by `Debug` and `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Password(String);
+
+impl Password {
+    /// Wraps a password.
+    pub(crate) fn new(text: impl Into<String>) -> Password {
+        Password(text.into())
+    }
+
+    /// The password itself, for the Authorization header only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+impl fmt::Display for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+/// What the user supplied, before precedence is applied.
+#[derive(Debug, Default)]
+pub(crate) struct Inputs {
+    /// `--endpoint`, else `RUNCWS_ENDPOINT` (clap merges the two).
+    pub(crate) endpoint: Option<String>,
+    /// `--user`, else `RUNCWS_USER`.
+    pub(crate) user: Option<String>,
+    /// `RUNCWS_PASSWORD`.
+    pub(crate) password: Option<Password>,
+}
+
+/// The resolved endpoint and credentials.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) user: String,
+    pub(crate) password: Password,
+}
+
+/// Resolves the settings from `inputs` and the config file, prompting for
+/// a missing password when stdin is a terminal.
+pub(crate) fn resolve(inputs: Inputs) -> anyhow::Result<Settings> {
+    let file = config_file::load()?;
+    let partial = merge(inputs, file.as_ref())?;
+    let password = match partial.password {
+        Some(password) => password,
+        None => prompt_password(&partial.endpoint, &partial.user)?,
+    };
+    Ok(Settings {
+        endpoint: partial.endpoint,
+        user: partial.user,
+        password,
+    })
+}
+
+/// Settings before a missing password is asked for.
+#[derive(Debug)]
+struct Partial {
+    endpoint: Endpoint,
+    user: String,
+    password: Option<Password>,
+}
+
+/// Applies precedence: inputs, then the file's profile, then defaults.
+/// The profile's credentials count only for the profile's own endpoint
+/// (or any endpoint, when it names none), so they never go elsewhere.
+fn merge(inputs: Inputs, file: Option<&ConfigFile>) -> Result<Partial, BadInput> {
+    let profile = file.map(ConfigFile::default_profile).unwrap_or_default();
+    let endpoint = match inputs.endpoint.or(profile.endpoint.clone()) {
+        Some(text) => Endpoint::parse(&text)?,
+        None => Endpoint::Local,
+    };
+    let profile_applies = match &profile.endpoint {
+        Some(text) => Endpoint::parse(text)? == endpoint,
+        None => true,
+    };
+    let (profile_user, profile_password) = match profile_applies {
+        true => (profile.user, profile.password.map(Password::new)),
+        false => (None, None),
+    };
+
+    let user = inputs
+        .user
+        .or(profile_user)
+        .or_else(|| local_user(&endpoint));
+    let Some(user) = user else {
+        return Err(BadInput::new(format!(
+            "no user for endpoint {endpoint}: pass --user, set RUNCWS_USER or add `user` to {}",
+            config_file::describe_path()
+        )));
+    };
+    let password = inputs
+        .password
+        .or(profile_password)
+        .or_else(|| local_password(&endpoint, &user));
+    Ok(Partial {
+        endpoint,
+        user,
+        password,
+    })
+}
+
+fn local_user(endpoint: &Endpoint) -> Option<String> {
+    (*endpoint == Endpoint::Local).then(|| accounts::DEFAULT_USER.to_string())
+}
+
+/// The built-in emulator's test accounts have documented passwords.
+fn local_password(endpoint: &Endpoint, user: &str) -> Option<Password> {
+    if *endpoint != Endpoint::Local {
+        return None;
+    }
+    match user {
+        accounts::DEFAULT_USER => Some(Password::new(accounts::DEFAULT_PASSWORD)),
+        accounts::NOPAY_USER => Some(Password::new(accounts::NOPAY_PASSWORD)),
+        _ => None,
+    }
+}
+
+fn prompt_password(endpoint: &Endpoint, user: &str) -> anyhow::Result<Password> {
+    if !std::io::stdin().is_terminal() {
+        return Err(BadInput::new(format!(
+            "no password for user {user} at {endpoint}: set RUNCWS_PASSWORD, add `password` \
+             to {} or run in a terminal to be asked",
+            config_file::describe_path()
+        ))
+        .into());
+    }
+    let text = rpassword::prompt_password(format!("password for {user} at {endpoint}: "))
+        .map_err(|e| BadInput::caused_by("reading the password from the terminal", e))?;
+    Ok(Password::new(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> ConfigFile {
+        toml::from_str(text).unwrap()
+    }
+
+    fn inputs(endpoint: Option<&str>, user: Option<&str>, password: Option<&str>) -> Inputs {
+        Inputs {
+            endpoint: endpoint.map(String::from),
+            user: user.map(String::from),
+            password: password.map(Password::new),
+        }
+    }
+
+    const REMOTE: &str = "[profiles.default]\nendpoint = \"http://127.0.0.1:9/api\"\n\
+                          user = \"file-user\"\npassword = \"file-pass\"\n";
+
+    #[test]
+    fn local_default_uses_the_emulator_test_account() {
+        let got = merge(Inputs::default(), None).unwrap();
+        assert_eq!(got.endpoint, Endpoint::Local);
+        assert_eq!(got.user, accounts::DEFAULT_USER);
+        assert_eq!(
+            got.password,
+            Some(Password::new(accounts::DEFAULT_PASSWORD))
+        );
+    }
+
+    #[test]
+    fn the_file_beats_the_default() {
+        let got = merge(Inputs::default(), Some(&file(REMOTE))).unwrap();
+        assert_eq!(got.endpoint.to_string(), "http://127.0.0.1:9/api");
+        assert_eq!(got.user, "file-user");
+        assert_eq!(got.password, Some(Password::new("file-pass")));
+    }
+
+    #[test]
+    fn flags_and_env_beat_the_file() {
+        let given = inputs(None, Some("flag-user"), Some("env-pass"));
+        let got = merge(given, Some(&file(REMOTE))).unwrap();
+        assert_eq!(got.user, "flag-user");
+        assert_eq!(got.password, Some(Password::new("env-pass")));
+    }
+
+    #[test]
+    fn profile_credentials_never_go_to_another_endpoint() {
+        let given = inputs(Some("http://127.0.0.1:8/api"), Some("u"), None);
+        let got = merge(given, Some(&file(REMOTE))).unwrap();
+        assert_eq!(got.password, None);
+        let given = inputs(Some("local"), None, None);
+        let got = merge(given, Some(&file(REMOTE))).unwrap();
+        assert_eq!(got.user, accounts::DEFAULT_USER);
+    }
+
+    #[test]
+    fn a_profile_without_endpoint_applies_everywhere() {
+        let text = "[profiles.default]\nuser = \"u\"\npassword = \"p\"\n";
+        let given = inputs(Some("http://127.0.0.1:8/api"), None, None);
+        let got = merge(given, Some(&file(text))).unwrap();
+        assert_eq!(
+            (got.user.as_str(), got.password),
+            ("u", Some(Password::new("p")))
+        );
+    }
+
+    #[test]
+    fn a_remote_endpoint_needs_a_user() {
+        let given = inputs(Some("http://127.0.0.1:8/api"), None, None);
+        let err = merge(given, None).unwrap_err().to_string();
+        assert!(
+            err.starts_with("no user for endpoint http://127.0.0.1:8/api"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn endpoints_are_checked() {
+        assert_eq!(Endpoint::parse(" LOCAL ").unwrap(), Endpoint::Local);
+        assert!(Endpoint::parse("ftp://127.0.0.1/api").is_err());
+        assert!(Endpoint::parse("http://u:p@127.0.0.1/api").is_err());
+        assert!(Endpoint::parse("127.0.0.1:80").is_err());
+        assert!(Endpoint::parse("http://127.0.0.1/api?x=1").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let password = Password::new("s3cret");
+        assert_eq!(format!("{password} {password:?}"), "<hidden> <hidden>");
+        assert!(!format!("{:?}", merge(Inputs::default(), None)).contains("test-secret"));
+    }
+}

@@ -1,0 +1,114 @@
+//! Exit codes: the one table scripts branch on, and how an error maps to it.
+//!
+//! The table is also shown at the end of `--help` and in the README; keep
+//! the three in step.
+
+use std::process::ExitCode;
+
+use crate::error::{self, ApiError, BadInput, Interrupted, NetworkError};
+use crate::output;
+
+/// The command did what it was asked.
+pub const SUCCESS: u8 = 0;
+/// A bug or an unexpected local failure (an unwritable file, ...).
+pub const INTERNAL: u8 = 1;
+/// Bad usage or input: flags, parameter files, state or config files.
+/// clap uses the same code for its own usage errors.
+pub const BAD_INPUT: u8 = 2;
+/// Network failure, HTTP 5xx, 409 or any other HTTP failure.
+pub const HTTP_FAILURE: u8 = 3;
+/// Authentication or payment: HTTP 401 or 403.
+pub const AUTH: u8 = 4;
+/// Not found: HTTP 404.
+pub const NOT_FOUND: u8 = 5;
+/// A request or an instance ended in failure (when waiting).
+pub const FAILED: u8 = 6;
+/// A wait timed out.
+pub const TIMED_OUT: u8 = 7;
+/// Interrupted by Ctrl-C.
+pub const INTERRUPTED: u8 = 130;
+
+/// The exit code table, as shown after `--help`.
+pub const HELP: &str = "\
+Exit codes:
+  0    success
+  1    internal error
+  2    usage or bad input (flags, parameter, state or config files)
+  3    network failure, HTTP 5xx, 409 or another HTTP failure
+  4    authentication or payment (HTTP 401, 403)
+  5    not found (HTTP 404)
+  6    a request or instance failed (when waiting)
+  7    a wait timed out
+  130  interrupted";
+
+/// The exit code for `err`, from the typed errors in its chain.
+pub fn code_for(err: &anyhow::Error) -> u8 {
+    if error::find::<Interrupted>(err).is_some() {
+        return INTERRUPTED;
+    }
+    if error::find::<BadInput>(err).is_some() {
+        return BAD_INPUT;
+    }
+    if error::find::<NetworkError>(err).is_some() {
+        return HTTP_FAILURE;
+    }
+    match error::find::<ApiError>(err).map(|e| e.status) {
+        Some(401 | 403) => AUTH,
+        Some(404) => NOT_FOUND,
+        Some(_) => HTTP_FAILURE,
+        None => INTERNAL,
+    }
+}
+
+/// Reports `err` on stderr as one line and gives the matching exit code.
+pub fn fail(err: &anyhow::Error) -> ExitCode {
+    output::error_line(&format!("{err:#}"));
+    ExitCode::from(code_for(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ApiDetail;
+
+    fn api(status: u16) -> anyhow::Error {
+        let detail = ApiDetail::Other {
+            content_type: "text/plain".into(),
+            excerpt: String::new(),
+        };
+        anyhow::Error::new(ApiError { status, detail }).context("getting instance x")
+    }
+
+    #[test]
+    fn http_statuses_map_to_their_codes() {
+        assert_eq!(code_for(&api(401)), AUTH);
+        assert_eq!(code_for(&api(403)), AUTH);
+        assert_eq!(code_for(&api(404)), NOT_FOUND);
+        assert_eq!(code_for(&api(409)), HTTP_FAILURE);
+        assert_eq!(code_for(&api(502)), HTTP_FAILURE);
+    }
+
+    #[test]
+    fn untyped_errors_are_internal() {
+        assert_eq!(code_for(&anyhow::anyhow!("boom")), INTERNAL);
+        assert_eq!(code_for(&BadInput::new("x").into()), BAD_INPUT);
+        assert_eq!(code_for(&Interrupted.into()), INTERRUPTED);
+    }
+
+    #[test]
+    fn help_lists_every_code() {
+        for code in [
+            SUCCESS,
+            INTERNAL,
+            BAD_INPUT,
+            HTTP_FAILURE,
+            AUTH,
+            NOT_FOUND,
+            FAILED,
+            TIMED_OUT,
+            INTERRUPTED,
+        ] {
+            assert!(HELP.contains(&format!("\n  {code} ")), "{code}");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Parameter files: the JSON that `createi` and `createimage` send.
+//!
+//! A `createi` file names the resource and holds the body:
+//! `{"resourceUri": "kp/hpcloud/nova/standard", "metadata": {...}}`;
+//! everything but `resourceUri` is sent. A `createimage` file supplies only
+//! the image's `metadata`. Files saved by other editors work (a UTF-8 BOM,
+//! CRLF line ends), `-` reads stdin, and the tutorial's Windows paths
+//! (`demo\vm.create.json`) work where no file of that literal name exists.
+//! Any fault is bad input: nothing is sent.
+
+use std::io::{self, Read as _};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::BadInput;
+
+/// What `createi` sends: to which resource, with which body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CreateParams {
+    /// `type/provider/region/resourceId`, e.g. `kp/hpcloud/nova/standard`.
+    pub(crate) resource_uri: String,
+    /// The file's object without `resourceUri`.
+    pub(crate) body: Value,
+}
+
+/// Reads a `createi` parameter file.
+pub(crate) fn read_create(arg: &str) -> Result<CreateParams, BadInput> {
+    let (name, object) = read_object(arg)?;
+    parse_create(&name, object)
+}
+
+/// Reads a `createimage` parameter file: the body to send, which holds
+/// only the file's `metadata`.
+pub(crate) fn read_image(arg: &str) -> Result<Value, BadInput> {
+    let (name, mut object) = read_object(arg)?;
+    let ignored: Vec<&str> = object
+        .keys()
+        .filter(|k| *k != "metadata")
+        .map(String::as_str)
+        .collect();
+    if !ignored.is_empty() {
+        tracing::warn!("{name}: an image takes only `metadata`; ignoring {ignored:?}");
+    }
+    let mut body = Map::new();
+    if let Some(metadata) = object.shift_remove("metadata") {
+        body.insert("metadata".into(), metadata);
+    }
+    Ok(Value::Object(body))
+}
+
+fn parse_create(name: &str, mut object: Map<String, Value>) -> Result<CreateParams, BadInput> {
+    let resource_uri = match object.shift_remove("resourceUri") {
+        Some(Value::String(uri)) => uri,
+        Some(other) => {
+            return Err(BadInput::new(format!(
+                "{name}: `resourceUri` must be a string like \"kp/hpcloud/nova/standard\", \
+                 not {other}"
+            )))
+        }
+        None => {
+            return Err(BadInput::new(format!(
+                "{name}: no `resourceUri`: add one naming the resource, e.g. \
+                 \"resourceUri\": \"vm/hpcloud/nova/standard.small\""
+            )))
+        }
+    };
+    check_resource_uri(name, &resource_uri)?;
+    Ok(CreateParams {
+        resource_uri,
+        body: Value::Object(object),
+    })
+}
+
+/// A resource URI is `type/provider/region/resourceId`: plain segments.
+fn check_resource_uri(name: &str, uri: &str) -> Result<(), BadInput> {
+    let is_plain = |s: &str| !s.is_empty() && s != "." && s != "..";
+    let segments: Vec<&str> = uri.split('/').collect();
+    if segments.len() != 4 || !segments.iter().all(|s| is_plain(s)) {
+        return Err(BadInput::new(format!(
+            "{name}: `resourceUri` {uri:?} is not type/provider/region/resourceId, \
+             e.g. \"kp/hpcloud/nova/standard\""
+        )));
+    }
+    Ok(())
+}
+
+/// Reads `arg` (a path or `-`) as a JSON object; returns the name to use
+/// in messages and the object.
+fn read_object(arg: &str) -> Result<(String, Map<String, Value>), BadInput> {
+    let (name, bytes) = read_bytes(arg)?;
+    let value = parse_json(&name, &bytes)?;
+    match value {
+        Value::Object(object) => Ok((name, object)),
+        other => Err(BadInput::new(format!(
+            "{name}: a parameter file holds a JSON object, not {}",
+            kind_of(&other)
+        ))),
+    }
+}
+
+fn read_bytes(arg: &str) -> Result<(String, Vec<u8>), BadInput> {
+    if arg == "-" {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| BadInput::caused_by("reading parameters from stdin", e))?;
+        return Ok(("<stdin>".to_string(), bytes));
+    }
+    let path = find_file(arg);
+    let name = path.display().to_string();
+    if path.is_dir() {
+        return Err(BadInput::new(format!(
+            "parameter file {name} is a directory: give a JSON file"
+        )));
+    }
+    let bytes = std::fs::read(&path)
+        .map_err(|e| BadInput::caused_by(format!("reading parameter file {name}"), e))?;
+    Ok((name, bytes))
+}
+
+/// `arg` itself if it exists, else with backslashes read as slashes (the
+/// tutorial typed `demo\kp.create.json`).
+fn find_file(arg: &str) -> PathBuf {
+    let literal = Path::new(arg);
+    if literal.exists() || !arg.contains('\\') {
+        return literal.to_path_buf();
+    }
+    let slashed = PathBuf::from(arg.replace('\\', "/"));
+    if slashed.exists() {
+        tracing::debug!("reading {arg:?} as {}", slashed.display());
+        return slashed;
+    }
+    literal.to_path_buf()
+}
+
+/// Parses JSON, reporting faults as `FILE:LINE:COLUMN: message`.
+fn parse_json(name: &str, bytes: &[u8]) -> Result<Value, BadInput> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    serde_json::from_slice(bytes).map_err(|e| {
+        let full = e.to_string();
+        let message = full
+            .rsplit_once(" at line ")
+            .map_or(full.as_str(), |(m, _)| m);
+        BadInput::new(format!(
+            "{name}:{}:{}: invalid JSON: {message}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &[u8]) -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn createi_sends_everything_but_the_resource_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"\xef\xbb\xbf{\r\n \"resourceUri\": \"vm/hpcloud/nova/standard.small\",\r\n \
+                     \"imageUri\": \"image/hpcloud/nova/ami-00000075\",\r\n \
+                     \"metadata\": {\"name\": \"VM-1\"}\r\n}\r\n";
+        let params = read_create(&write(dir.path(), "vm.json", text)).unwrap();
+        assert_eq!(params.resource_uri, "vm/hpcloud/nova/standard.small");
+        assert_eq!(
+            serde_json::to_string(&params.body).unwrap(),
+            r#"{"imageUri":"image/hpcloud/nova/ami-00000075","metadata":{"name":"VM-1"}}"#
+        );
+    }
+
+    #[test]
+    fn a_missing_or_odd_resource_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (r#"{"metadata": {}}"#, "no `resourceUri`"),
+            (r#"{"resourceUri": 5}"#, "must be a string"),
+            (r#"{"resourceUri": "kp/../nova/x"}"#, "is not type/provider"),
+            (
+                r#"{"resourceUri": "kp/hpcloud/nova"}"#,
+                "is not type/provider",
+            ),
+            ("[1]", "not an array"),
+        ];
+        for (text, expected) in cases {
+            let path = write(dir.path(), "p.json", text.as_bytes());
+            let err = read_create(&path).unwrap_err().to_string();
+            assert!(err.starts_with(&path) && err.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn invalid_json_names_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "bad.json", b"{\n  \"a\": 1,\n}\n");
+        let err = read_create(&path).unwrap_err().to_string();
+        assert_eq!(err, format!("{path}:3:1: invalid JSON: trailing comma"));
+    }
+
+    #[test]
+    fn missing_files_and_directories_are_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.json").display().to_string();
+        let err = read_create(&missing).unwrap_err().to_string();
+        assert_eq!(err, format!("reading parameter file {missing}"));
+        let err = read_create(&dir.path().display().to_string()).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("is a directory: give a JSON file"));
+    }
+
+    #[test]
+    fn backslash_paths_fall_back_to_slashes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("demo")).unwrap();
+        write(
+            &dir.path().join("demo"),
+            "kp.json",
+            br#"{"resourceUri":"kp/a/b/c"}"#,
+        );
+        let arg = format!("{}\\demo\\kp.json", dir.path().display());
+        assert_eq!(read_create(&arg).unwrap().resource_uri, "kp/a/b/c");
+    }
+
+    #[test]
+    fn an_image_file_gives_only_its_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = br#"{"resourceUri":"x","metadata":{"name":"IMAGE-1"}}"#;
+        let body = read_image(&write(dir.path(), "img.json", text)).unwrap();
+        assert_eq!(body.to_string(), r#"{"metadata":{"name":"IMAGE-1"}}"#);
+    }
+}

@@ -1,0 +1,320 @@
+//! The current requestId and instanceId, remembered between commands.
+//!
+//! One JSON file per endpoint and user (`{"version":1,"requestId":…,
+//! "instanceId":…}`) in the user's state directory, or exactly the file
+//! `--state` names. It is created 0600 in a 0700 folder and replaced
+//! atomically (a temp file in the same folder, fsync, rename), so a kill at
+//! any moment leaves the old or the new file. Read-modify-write happens
+//! under an advisory lock on a sibling `.lock` file; readers take no lock,
+//! so they never wait on a writer.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use md5::{Digest as _, Md5};
+use serde::{Deserialize, Serialize};
+
+use crate::error::BadInput;
+
+/// The state format this runcws writes.
+const VERSION: u32 = 1;
+
+/// The two current ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdKind {
+    Request,
+    Instance,
+}
+
+impl fmt::Display for IdKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdKind::Request => "requestId",
+            IdKind::Instance => "instanceId",
+        })
+    }
+}
+
+/// The content of a state file.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Current {
+    #[serde(default)]
+    version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    instance_id: Option<String>,
+    /// Fields of a newer format, kept as they were.
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Current {
+    /// The current id of `kind`, if any.
+    pub(crate) fn get(&self, kind: IdKind) -> Option<&str> {
+        match kind {
+            IdKind::Request => self.request_id.as_deref(),
+            IdKind::Instance => self.instance_id.as_deref(),
+        }
+    }
+
+    /// Sets the current id of `kind`; true if that changed it.
+    fn set(&mut self, kind: IdKind, id: &str) -> bool {
+        let slot = match kind {
+            IdKind::Request => &mut self.request_id,
+            IdKind::Instance => &mut self.instance_id,
+        };
+        if slot.as_deref() == Some(id) {
+            return false;
+        }
+        *slot = Some(id.to_string());
+        true
+    }
+}
+
+/// The state file of one endpoint and user.
+#[derive(Debug, Clone)]
+pub(crate) struct StateFile {
+    path: PathBuf,
+}
+
+impl StateFile {
+    /// The state file at exactly `path`.
+    pub(crate) fn at(path: PathBuf) -> StateFile {
+        StateFile { path }
+    }
+
+    /// The default state file of `endpoint` and `user`, in the user's
+    /// state directory (or data directory where there is none).
+    pub(crate) fn for_account(endpoint: &str, user: &str) -> Result<StateFile, BadInput> {
+        let dirs = directories::ProjectDirs::from("", "", "runcws").ok_or_else(|| {
+            BadInput::new("no home directory for the state file: set HOME or pass --state FILE")
+        })?;
+        let dir = dirs.state_dir().unwrap_or(dirs.data_dir()).join("state");
+        Ok(StateFile::at(
+            dir.join(format!("{}.json", account_key(endpoint, user))),
+        ))
+    }
+
+    /// Reads the current ids without locking; empty if there is no file.
+    pub(crate) fn load(&self) -> Result<Current, BadInput> {
+        let bytes = match fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Current::default()),
+            Err(e) => {
+                let what = format!("reading state file {}", self.path.display());
+                return Err(BadInput::caused_by(what, e));
+            }
+        };
+        serde_json::from_slice(&bytes).map_err(|e| {
+            BadInput::new(format!(
+                "state file {} is corrupt ({e}): delete it to forget the current ids",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// Sets the given ids under the lock and reports those that changed,
+    /// in the order given. Writes nothing when nothing changed.
+    pub(crate) fn set(&self, ids: &[(IdKind, &str)]) -> anyhow::Result<Vec<IdKind>> {
+        let dir = self.folder();
+        create_private_dir(dir)
+            .with_context(|| format!("creating state folder {}", dir.display()))?;
+        let _lock = self.lock()?;
+
+        let mut current = self.load()?;
+        let changed: Vec<IdKind> = ids
+            .iter()
+            .filter(|(kind, id)| current.set(*kind, id))
+            .map(|(kind, _)| *kind)
+            .collect();
+        if !changed.is_empty() {
+            current.version = current.version.max(VERSION);
+            self.replace(&current)
+                .with_context(|| format!("writing state file {}", self.path.display()))?;
+        }
+        Ok(changed)
+    }
+
+    fn folder(&self) -> &Path {
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        }
+    }
+
+    /// Takes the exclusive lock; it is released when the file is dropped.
+    // `File::lock` needs Rust 1.89; Cargo.toml's rust-version is to follow.
+    #[allow(clippy::incompatible_msrv)]
+    fn lock(&self) -> anyhow::Result<File> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let path = self.folder().join(name);
+        let file = private_options()
+            .write(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("opening lock file {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(file)
+    }
+
+    /// Atomically replaces the file with `current`.
+    fn replace(&self, current: &Current) -> io::Result<()> {
+        let mut temp = tempfile::Builder::new()
+            .prefix(".state-")
+            .tempfile_in(self.folder())?;
+        serde_json::to_writer_pretty(&mut temp, current)?;
+        temp.write_all(b"\n")?;
+        temp.as_file().sync_all()?;
+        temp.persist(&self.path).map_err(|e| e.error)?;
+        sync_dir(self.folder());
+        Ok(())
+    }
+}
+
+/// A short, stable name for an endpoint and user.
+fn account_key(endpoint: &str, user: &str) -> String {
+    let digest = Md5::digest(format!("{endpoint}\n{user}").as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes the rename durable; best effort, as not every system allows it.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_state() -> (tempfile::TempDir, StateFile) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::at(dir.path().join("sub").join("s.json"));
+        (dir, file)
+    }
+
+    #[test]
+    fn no_file_means_no_current_ids() {
+        let (_dir, state) = temp_state();
+        let current = state.load().unwrap();
+        assert_eq!(current.get(IdKind::Request), None);
+        assert_eq!(current.get(IdKind::Instance), None);
+    }
+
+    #[test]
+    fn set_reports_only_changes_and_persists() {
+        let (_dir, state) = temp_state();
+        let both = [(IdKind::Request, "r1"), (IdKind::Instance, "i1")];
+        assert_eq!(
+            state.set(&both).unwrap(),
+            vec![IdKind::Request, IdKind::Instance]
+        );
+        assert_eq!(state.set(&both).unwrap(), vec![]);
+        let next = [(IdKind::Request, "r1"), (IdKind::Instance, "i2")];
+        assert_eq!(state.set(&next).unwrap(), vec![IdKind::Instance]);
+
+        let text = fs::read_to_string(&state.path).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["requestId"], "r1");
+        assert_eq!(json["instanceId"], "i2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let (_dir, state) = temp_state();
+        state.set(&[(IdKind::Request, "r")]).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&state.path), 0o600);
+        assert_eq!(mode(state.folder()), 0o700);
+    }
+
+    #[test]
+    fn unknown_fields_survive_a_write() {
+        let (_dir, state) = temp_state();
+        create_private_dir(state.folder()).unwrap();
+        fs::write(
+            &state.path,
+            r#"{"version":2,"requestId":"r","profile":"x"}"#,
+        )
+        .unwrap();
+        state.set(&[(IdKind::Instance, "i")]).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(&state.path).unwrap()).unwrap();
+        assert_eq!(json["profile"], "x");
+        assert_eq!(json["version"], 2);
+        assert_eq!(json["requestId"], "r");
+    }
+
+    #[test]
+    fn a_corrupt_file_is_named_with_the_fix() {
+        let (_dir, state) = temp_state();
+        create_private_dir(state.folder()).unwrap();
+        fs::write(&state.path, "{\"requestId\": ").unwrap();
+        let err = state.load().unwrap_err().to_string();
+        assert!(err.contains(&state.path.display().to_string()), "{err}");
+        assert!(err.contains("delete it"), "{err}");
+        assert!(state.set(&[(IdKind::Request, "r")]).is_err());
+    }
+
+    #[test]
+    fn parallel_writers_leave_one_whole_file() {
+        let (_dir, state) = temp_state();
+        let threads: Vec<_> = (0..16)
+            .map(|n| {
+                let state = state.clone();
+                std::thread::spawn(move || {
+                    let id = format!("request-{n}");
+                    state.set(&[(IdKind::Request, id.as_str())]).unwrap();
+                    state.load().unwrap();
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let current = state.load().unwrap();
+        assert!(current
+            .get(IdKind::Request)
+            .unwrap()
+            .starts_with("request-"));
+    }
+
+    #[test]
+    fn account_keys_are_short_and_distinct() {
+        let a = account_key("local", "u");
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, account_key("local", "v"));
+        assert_eq!(a, account_key("local", "u"));
+    }
+}
