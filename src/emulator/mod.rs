@@ -5,9 +5,29 @@
 //! as a server (`serve`). Nothing here imports the client half.
 
 pub mod accounts;
+mod actions;
+pub mod catalog;
+mod control;
+mod engine;
+pub mod faults;
+mod keys;
+mod lifecycle;
+mod objects;
+mod random;
+mod routes;
+mod store;
+pub mod timings;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use control::parse_duration;
+pub use engine::Engine;
 
 /// Where the emulator keeps its objects.
 #[derive(Debug, Clone)]
@@ -49,25 +69,47 @@ impl EmulatorConfig {
 
 /// The database of the embedded default, in the user's data directory.
 pub fn default_db_path() -> anyhow::Result<PathBuf> {
-    todo!()
+    let dirs = directories::ProjectDirs::from("", "", "runcws")
+        .context("finding the user's data directory (is HOME set?)")?;
+    Ok(dirs.data_dir().join("emulator.sqlite3"))
 }
 
 /// An emulator served in process on an ephemeral loopback port, for the
 /// length of one command.
 pub struct Embedded {
     base_url: String,
+    server: JoinHandle<()>,
 }
 
 impl Embedded {
     /// Opens the store and starts serving on `127.0.0.1:0`.
     pub async fn start(config: EmulatorConfig) -> anyhow::Result<Embedded> {
-        let _ = config;
-        todo!()
+        let engine = Arc::new(Engine::new(&config)?);
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .context("opening a loopback port for the embedded emulator")?;
+        let address = listener.local_addr()?;
+        let app = routes::router(engine);
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("the embedded emulator stopped: {e}");
+            }
+        });
+        Ok(Embedded {
+            base_url: format!("http://{address}/api"),
+            server,
+        })
     }
 
     /// The base URL, ending in `/api`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        self.server.abort();
     }
 }
 
@@ -78,6 +120,41 @@ pub async fn serve(
     listen: SocketAddr,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    let _ = (config, listen, announce);
-    todo!()
+    let engine = Arc::new(Engine::new(&config)?);
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let address = listener.local_addr()?;
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    announce(&format!("http://{host}:{}/api", address.port()));
+    axum::serve(listener, routes::router(engine))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving the emulator")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

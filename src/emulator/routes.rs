@@ -1,0 +1,314 @@
+//! The HTTP layer: parses, authenticates, calls the engine, encodes.
+//!
+//! The API lives under `/api`; the control API under `/_emulator`. Every
+//! answer that is not 2xx carries `{"error": {"code", "message"}}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::accounts::Account;
+use super::control;
+use super::engine::{Answer, ApiError, ApiResult, Engine};
+
+/// Bodies above this size answer 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+type Shared = Arc<Engine>;
+type Params = Query<HashMap<String, String>>;
+
+/// The name of the account a call was made as, for the request log.
+#[derive(Clone)]
+struct Caller(String);
+
+/// The emulator's router.
+pub fn router(engine: Shared) -> Router {
+    let api = Router::new()
+        .route("/resource", get(resource_list))
+        .route("/resource/{*uri}", axum::routing::post(resource_create))
+        .route("/request", get(request_list))
+        .route("/request/{id}", get(request_get))
+        .route("/instance", get(instance_list))
+        .route(
+            "/instance/{id}",
+            get(instance_get)
+                .delete(instance_delete)
+                .post(instance_action),
+        );
+    Router::new()
+        .nest("/api", api)
+        .nest("/_emulator", control::router())
+        .fallback(unknown_path)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(log_call))
+        .with_state(engine)
+}
+
+async fn log_call(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response = error_response(&ApiError::new(
+            413,
+            "PayloadTooLarge",
+            format!("bodies are limited to {BODY_LIMIT} bytes"),
+        ));
+    }
+    let caller = response
+        .extensions()
+        .get::<Caller>()
+        .map_or("-", |c| c.0.as_str())
+        .to_owned();
+    tracing::info!(
+        target: "runcws::emulator",
+        "{method} {path} {} {:.1}ms {caller}",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    response
+}
+
+/// Encodes an engine result, waiting first if a fault asked for latency.
+pub(crate) async fn respond(result: ApiResult, caller: Option<&Account>) -> Response {
+    let mut response = match result {
+        Ok(answer) => {
+            if answer.delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(answer.delay_ms)).await;
+            }
+            json_response(answer)
+        }
+        Err(error) => error_response(&error),
+    };
+    if let Some(account) = caller {
+        response
+            .extensions_mut()
+            .insert(Caller(account.user.clone()));
+    }
+    response
+}
+
+fn json_response(answer: Answer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.body,
+    )
+        .into_response()
+}
+
+/// The error body every non-2xx answer carries.
+pub(crate) fn error_response(error: &ApiError) -> Response {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({ "error": { "code": error.code, "message": error.message } }).to_string();
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if error.status == 401 {
+        let challenge = header::HeaderValue::from_static("Basic realm=\"cws\"");
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
+}
+
+/// The account of a call's basic-auth credentials. A failure never says
+/// which part was wrong.
+pub(crate) fn authenticate<'a>(
+    engine: &'a Engine,
+    headers: &HeaderMap,
+) -> Result<&'a Account, ApiError> {
+    let denied = || ApiError::new(401, "Unauthorized", "missing or wrong credentials");
+    let value = headers.get(header::AUTHORIZATION).ok_or_else(denied)?;
+    let encoded = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Basic ")
+                .or_else(|| v.strip_prefix("basic "))
+        })
+        .ok_or_else(denied)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| denied())?;
+    let text = String::from_utf8(decoded).map_err(|_| denied())?;
+    let (user, password) = text.split_once(':').ok_or_else(denied)?;
+    engine
+        .accounts
+        .authenticate(user, password)
+        .ok_or_else(denied)
+}
+
+/// Runs `call` as the authenticated account and encodes its answer.
+async fn as_account(
+    engine: &Engine,
+    headers: &HeaderMap,
+    call: impl FnOnce(&Account) -> ApiResult,
+) -> Response {
+    match authenticate(engine, headers) {
+        Ok(account) => respond(call(account), Some(account)).await,
+        Err(error) => respond(Err(error), None).await,
+    }
+}
+
+fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.is_empty() && key.len() <= 255 => Ok(Some(key)),
+        _ => Err(ApiError::bad_request(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        )),
+    }
+}
+
+fn is_true(query: &HashMap<String, String>, key: &str) -> bool {
+    query.get(key).is_some_and(|v| v == "true")
+}
+
+async fn resource_list(State(engine): State<Shared>, headers: HeaderMap) -> Response {
+    as_account(&engine, &headers, |_| {
+        Ok(Answer {
+            status: 200,
+            body: engine.catalog_json(),
+            delay_ms: 0,
+        })
+    })
+    .await
+}
+
+async fn resource_create(
+    State(engine): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    as_account(&engine, &headers, |account| {
+        // The raw path, so encoded slashes and dots are refused, not decoded.
+        let raw = uri
+            .path()
+            .strip_prefix("/api/resource/")
+            .unwrap_or_default();
+        let body = parse_body(&body)?;
+        let key = idempotency_key(&headers)?;
+        engine.create_resource(account, raw, body, key)
+    })
+    .await
+}
+
+async fn request_list(
+    State(engine): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Params,
+) -> Response {
+    as_account(&engine, &headers, |account| {
+        engine.list_requests(account, is_true(&query, "cleanup"))
+    })
+    .await
+}
+
+async fn request_get(
+    State(engine): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    as_account(&engine, &headers, |account| {
+        engine.get_request(account, &id)
+    })
+    .await
+}
+
+async fn instance_list(
+    State(engine): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Params,
+) -> Response {
+    as_account(&engine, &headers, |account| {
+        engine.list_instances(account, is_true(&query, "cleanup"))
+    })
+    .await
+}
+
+async fn instance_get(
+    State(engine): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Params,
+) -> Response {
+    as_account(&engine, &headers, |account| {
+        if is_true(&query, "refresh") {
+            engine.refresh_instance(account, &id)
+        } else {
+            engine.get_instance(account, &id)
+        }
+    })
+    .await
+}
+
+async fn instance_delete(
+    State(engine): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    as_account(&engine, &headers, |account| {
+        engine.delete_instance(account, &id)
+    })
+    .await
+}
+
+async fn instance_action(
+    State(engine): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Params,
+    body: Bytes,
+) -> Response {
+    as_account(&engine, &headers, |account| {
+        match query.get("action").map(String::as_str) {
+            Some("image") => {}
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown action {other}; the one action is image"
+                )))
+            }
+            None => {
+                return Err(ApiError::bad_request(
+                    "POST /instance/{id} needs ?action=image",
+                ))
+            }
+        }
+        let body = parse_body(&body)?;
+        let key = idempotency_key(&headers)?;
+        engine.create_image(account, &id, body, key)
+    })
+    .await
+}
+
+async fn unknown_path(method: Method, uri: Uri) -> Response {
+    let error = ApiError::new(
+        404,
+        "NotFound",
+        format!("no such endpoint: {method} {}", uri.path()),
+    );
+    error_response(&error)
+}
