@@ -221,10 +221,10 @@ impl Engine {
             Ok(_) => objects::COMPLETED,
             Err(_) => objects::FAILED,
         };
-        let outcome = outcome
-            .as_ref()
-            .map(Value::clone)
-            .map_err(|(c, m)| (c.as_str(), m.as_str()));
+        let outcome = match &outcome {
+            Ok(results) => Ok(results.clone()),
+            Err((code, message)) => Err((code.as_str(), message.as_str())),
+        };
         objects::finish_request(&mut request, at, outcome);
         let owner = text(&request, "ownerId").to_owned();
         let request_id = text(&request, "requestId").to_owned();

@@ -18,6 +18,9 @@ mod routes;
 mod store;
 pub mod timings;
 
+#[cfg(test)]
+mod tests;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
