@@ -123,6 +123,19 @@ pub struct ServeArgs {
     /// Seed ids, keys and addresses, so that runs repeat
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// JSON catalog of providers, regions and resources to serve instead
+    /// of the built-in one
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
+    /// JSON file overriding some life-cycle durations (milliseconds)
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
+
+    /// JSON file of accounts to accept besides the default ones
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
 }
 
 #[cfg(test)]

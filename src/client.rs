@@ -191,12 +191,12 @@ impl Client {
         let status = response.status();
         let content_type = content_type(&response);
         let bytes = response.bytes().await.map_err(|e| self.network_error(&e))?;
+        let elapsed = started.elapsed().as_millis();
         tracing::debug!(
-            method = %call.method,
-            path = %url.path(),
-            status = status.as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-            "http call"
+            "{} {} {} {elapsed}ms",
+            call.method,
+            url.path(),
+            status.as_u16()
         );
         tracing::trace!(body = %excerpt(&bytes, 2000), "answer body");
         decode(status.as_u16(), &content_type, &bytes)

@@ -1,5 +1,6 @@
 //! The `runcws` binary: parse, set up logging, run, map errors to exit codes.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -25,9 +26,11 @@ fn init_tracing(verbose: u8, is_serve: bool) {
         _ => "info,runcws=trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(color)
         .with_target(verbose > 0)
         .init();
 }

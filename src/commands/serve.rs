@@ -41,6 +41,9 @@ fn emulator_config(args: ServeArgs) -> anyhow::Result<EmulatorConfig> {
         config.speed = check_speed(speed)?;
     }
     config.seed = args.seed;
+    config.catalog = args.catalog;
+    config.timings = args.timings;
+    config.accounts = args.accounts;
     Ok(config)
 }
 

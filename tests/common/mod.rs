@@ -1,0 +1,214 @@
+//! Shared harness: the built binary, a temporary home, and `runcws serve`
+//! on an ephemeral loopback port.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Default account of the emulator (documented test credentials).
+pub const USER: &str = "63a25f81-15dd-481e-a4d4-c5ed9a80f93a";
+pub const PASSWORD: &str = "test-secret-with-payment";
+pub const NOPAY_USER: &str = "0b7e2f4c-58a1-4c39-9a55-2f1d7c6e9b10";
+pub const NOPAY_PASSWORD: &str = "test-secret-without-payment";
+
+/// How much faster than real time the emulator runs in tests.
+pub const SPEED: &str = "40";
+
+/// A temporary home with config, state and data directories.
+pub struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        let home = Home {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        home.write("demo/kp.create.json", KP_CREATE);
+        home.write("demo/vm.create.json", VM_CREATE);
+        home.write("demo/vm.create.image.json", IMAGE_CREATE);
+        home
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `text` at `relative` under the home, creating folders.
+    pub fn write(&self, relative: &str, text: &str) -> PathBuf {
+        let path = self.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// A `runcws` command with only this home's settings in its environment.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_runcws"));
+        command.current_dir(self.path()).env_clear();
+        command
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join("config"))
+            .env("XDG_STATE_HOME", self.path().join("state"))
+            .env("XDG_DATA_HOME", self.path().join("data"))
+            .env("RUNCWS_EMULATOR_SPEED", SPEED)
+            .stdin(Stdio::null());
+        command
+    }
+}
+
+/// `runcws serve --memory` on 127.0.0.1:0, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub base_url: String,
+}
+
+impl Server {
+    pub fn start(home: &Home) -> Server {
+        let mut child = home
+            .command()
+            .args([
+                "serve",
+                "--memory",
+                "--listen",
+                "127.0.0.1:0",
+                "--speed",
+                SPEED,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first).unwrap();
+        let base_url = first.trim().to_string();
+        assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url:?}");
+        assert!(base_url.ends_with("/api"), "{base_url:?}");
+        Server { child, base_url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one run of the binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// stdout as JSON, asserting the run succeeded.
+    pub fn json(&self) -> Value {
+        assert_eq!(self.code, 0, "stderr: {}", self.stderr);
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    /// The `##### setting current …` lines, as `(name, id)`.
+    pub fn settings(&self) -> Vec<(String, String)> {
+        self.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("##### setting current "))
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+/// A client session against `base_url` (or the embedded default if None).
+pub struct Client<'a> {
+    pub home: &'a Home,
+    pub base_url: Option<String>,
+}
+
+impl Client<'_> {
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = self.home.command();
+        if let Some(base) = &self.base_url {
+            command
+                .env("RUNCWS_ENDPOINT", base)
+                .env("RUNCWS_USER", USER)
+                .env("RUNCWS_PASSWORD", PASSWORD);
+        }
+        Run::from(command.args(args).output().unwrap())
+    }
+
+    /// Runs `getr` (the current request) until it is no longer in progress.
+    pub fn wait_request(&self) -> Run {
+        self.poll(&["getr"], |v| v[0]["requestStatus"] != "in-progress")
+    }
+
+    /// Runs `args` until `done` holds for the JSON answer.
+    pub fn poll(&self, args: &[&str], done: impl Fn(&Value) -> bool) -> Run {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let run = self.run(args);
+            if done(&run.json()) {
+                return run;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gave up on {args:?}: {}",
+                run.stdout
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The keys of a JSON object, in order.
+pub fn keys(value: &Value) -> Vec<&str> {
+    value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+pub const KP_CREATE: &str = r#"{
+  "resourceUri": "kp/hpcloud/nova/standard",
+  "metadata": {
+    "name": "KP1",
+    "description": "my first key pair"
+  }
+}
+"#;
+
+pub const VM_CREATE: &str = r#"{
+  "resourceUri": "vm/hpcloud/nova/standard.small",
+  "imageUri": "image/hpcloud/nova/ami-00000075",
+  "metadata": {
+    "name": "VM-1",
+    "description": "my first virtual machine"
+  }
+}
+"#;
+
+pub const IMAGE_CREATE: &str = r#"{
+  "metadata": {
+    "name": "IMAGE-1",
+    "description": "my first image"
+  }
+}
+"#;
