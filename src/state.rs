@@ -148,8 +148,6 @@ impl StateFile {
     }
 
     /// Takes the exclusive lock; it is released when the file is dropped.
-    // `File::lock` needs Rust 1.89; Cargo.toml's rust-version is to follow.
-    #[allow(clippy::incompatible_msrv)]
     fn lock(&self) -> anyhow::Result<File> {
         let mut name = self.path.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");

@@ -14,6 +14,7 @@ mod keys;
 mod lifecycle;
 mod objects;
 mod random;
+mod record;
 mod routes;
 mod store;
 pub mod timings;
@@ -88,11 +89,16 @@ impl Embedded {
     /// Opens the store and starts serving on `127.0.0.1:0`.
     pub async fn start(config: EmulatorConfig) -> anyhow::Result<Embedded> {
         let engine = Arc::new(Engine::new(&config)?);
+        let recorder = config
+            .record
+            .as_deref()
+            .map(record::Recorder::open)
+            .transpose()?;
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .context("opening a loopback port for the embedded emulator")?;
         let address = listener.local_addr()?;
-        let app = routes::router(engine);
+        let app = routes::router(engine, recorder);
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!("the embedded emulator stopped: {e}");
@@ -124,6 +130,11 @@ pub async fn serve(
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     let engine = Arc::new(Engine::new(&config)?);
+    let recorder = config
+        .record
+        .as_deref()
+        .map(record::Recorder::open)
+        .transpose()?;
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -134,7 +145,7 @@ pub async fn serve(
         ip => ip.to_string(),
     };
     announce(&format!("http://{host}:{}/api", address.port()));
-    axum::serve(listener, routes::router(engine))
+    axum::serve(listener, routes::router(engine, recorder))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving the emulator")

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use super::accounts::Account;
 use super::control;
 use super::engine::{Answer, ApiError, ApiResult, Engine};
+use super::record::{record_call, Recorder};
 
 /// Bodies above this size answer 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -31,8 +32,8 @@ type Params = Query<HashMap<String, String>>;
 #[derive(Clone)]
 struct Caller(String);
 
-/// The emulator's router.
-pub fn router(engine: Shared) -> Router {
+/// The emulator's router; with a recorder, every call is also recorded.
+pub fn router(engine: Shared, recorder: Option<Recorder>) -> Router {
     let api = Router::new()
         .route("/resource", get(resource_list))
         .route("/resource/{*uri}", axum::routing::post(resource_create))
@@ -45,13 +46,17 @@ pub fn router(engine: Shared) -> Router {
                 .delete(instance_delete)
                 .post(instance_action),
         );
-    Router::new()
+    let mut app = Router::new()
         .nest("/api", api)
         .nest("/_emulator", control::router())
         .fallback(unknown_path)
+        .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(log_call))
-        .with_state(engine)
+        .with_state(engine);
+    if let Some(recorder) = recorder {
+        app = app.layer(middleware::from_fn_with_state(recorder, record_call));
+    }
+    app.layer(middleware::from_fn(log_call))
 }
 
 async fn log_call(request: Request, next: Next) -> Response {
@@ -304,6 +309,15 @@ async fn instance_action(
     .await
 }
 
+async fn wrong_method(method: Method, uri: Uri) -> Response {
+    let error = ApiError::new(
+        405,
+        "MethodNotAllowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    );
+    error_response(&error)
+}
+
 async fn unknown_path(method: Method, uri: Uri) -> Response {
     let error = ApiError::new(
         404,
@@ -311,4 +325,14 @@ async fn unknown_path(method: Method, uri: Uri) -> Response {
         format!("no such endpoint: {method} {}", uri.path()),
     );
     error_response(&error)
+}
+
+/// The user named by a basic-auth header value, without its password.
+pub(crate) fn basic_user(value: &str) -> Option<String> {
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    Some(text.split_once(':')?.0.to_owned())
 }

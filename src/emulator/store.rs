@@ -70,6 +70,7 @@ impl Store {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     create_private_dir(dir)?;
                 }
+                create_private_file(path)?;
                 Connection::open(path)
                     .with_context(|| format!("opening emulator database {}", path.display()))?
             }
@@ -116,10 +117,24 @@ fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating folder {}", dir.display()))
 }
 
+/// Creates the database file owner-only if it does not exist yet; SQLite
+/// gives its journal files the same permissions.
+fn create_private_file(path: &std::path::Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .with_context(|| format!("creating emulator database {}", path.display()))
+}
+
 fn prepare(conn: &Connection) -> anyhow::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     // WAL with synchronous=NORMAL survives a killed process.
-    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    conn.prepare_cached("PRAGMA journal_mode = WAL")?
+        .query_row([], |_| Ok(()))?;
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")?;
     migrate(conn)
 }
@@ -127,13 +142,17 @@ fn prepare(conn: &Connection) -> anyhow::Result<()> {
 /// Creates or upgrades the schema under the write lock, so two processes
 /// opening a new file at once do it once.
 fn migrate(conn: &Connection) -> anyhow::Result<()> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version: i64 = conn
+        .prepare_cached("PRAGMA user_version")?
+        .query_row([], |r| r.get(0))?;
     if version == SCHEMA_VERSION {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let result = (|| {
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version: i64 = conn
+            .prepare_cached("PRAGMA user_version")?
+            .query_row([], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             anyhow::bail!(
                 "the database has schema version {version}, newer than this runcws \
@@ -161,7 +180,8 @@ pub fn wall_ms() -> i64 {
 }
 
 fn meta(conn: &Connection, key: &str) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+    conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()
         .map(|v| v.unwrap_or(0))
 }
@@ -219,12 +239,9 @@ pub fn request(
     owner: Option<&str>,
     id: &str,
 ) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT doc FROM requests WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
-        params![id, owner],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.prepare_cached("SELECT doc FROM requests WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)")?
+        .query_row(params![id, owner], |r| r.get(0))
+        .optional()
 }
 
 /// Every request of an owner, oldest first.
@@ -276,17 +293,16 @@ pub fn instance(
     owner: Option<&str>,
     id: &str,
 ) -> rusqlite::Result<Option<InstanceRow>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT status, pending, doc FROM instances WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
-        params![id, owner],
-        |r| {
-            Ok(InstanceRow {
-                status: r.get(0)?,
-                pending: r.get(1)?,
-                doc: r.get(2)?,
-            })
-        },
-    )
+    )?
+    .query_row(params![id, owner], |r| {
+        Ok(InstanceRow {
+            status: r.get(0)?,
+            pending: r.get(1)?,
+            doc: r.get(2)?,
+        })
+    })
     .optional()
 }
 
@@ -296,17 +312,16 @@ pub fn instance_by_uri(
     owner: &str,
     uri: &str,
 ) -> rusqlite::Result<Option<InstanceRow>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT status, pending, doc FROM instances WHERE owner = ?1 AND resource_uri = ?2",
-        params![owner, uri],
-        |r| {
-            Ok(InstanceRow {
-                status: r.get(0)?,
-                pending: r.get(1)?,
-                doc: r.get(2)?,
-            })
-        },
-    )
+    )?
+    .query_row(params![owner, uri], |r| {
+        Ok(InstanceRow {
+            status: r.get(0)?,
+            pending: r.get(1)?,
+            doc: r.get(2)?,
+        })
+    })
     .optional()
 }
 
@@ -327,10 +342,9 @@ pub fn remove_instance(conn: &Connection, id: &str) -> rusqlite::Result<()> {
 
 /// The provider side of an object, as JSON.
 pub fn provider(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT state FROM provider WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })
-    .optional()
+    conn.prepare_cached("SELECT state FROM provider WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
 }
 
 /// Stores the provider side of an object.
@@ -405,11 +419,10 @@ pub fn idempotent_answer(
     key: &str,
     since: i64,
 ) -> rusqlite::Result<Option<(u16, String)>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT status, body FROM idempotency WHERE owner = ?1 AND key = ?2 AND created >= ?3",
-        params![owner, key, since],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
+    )?
+    .query_row(params![owner, key, since], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()
 }
 
