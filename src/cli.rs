@@ -91,6 +91,62 @@ pub enum Command {
     },
     /// Serve the emulator over HTTP for other clients and tests
     Serve(ServeArgs),
+    /// Control the built-in emulator: reset it, drive its clock, inject faults
+    Local(LocalArgs),
+}
+
+/// Flags and actions of `local`.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// SQLite database [default: the one the built-in default uses]
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub action: LocalAction,
+}
+
+/// What `local` does.
+#[derive(Debug, Subcommand)]
+pub enum LocalAction {
+    /// Delete every request, instance, schedule entry and fault rule
+    Reset,
+    /// Show the emulator's time and when the next transition is due
+    Clock,
+    /// Move the emulator's clock forward and apply what comes due
+    Advance {
+        /// How far: 250ms, 90s, 5m, 2h, 1d
+        #[arg(value_name = "DURATION", required_unless_present = "next")]
+        by: Option<String>,
+        /// Up to the next due transition
+        #[arg(long, conflicts_with = "by")]
+        next: bool,
+    },
+    /// List the pending transitions, in due order
+    Schedule,
+    /// List, add or remove fault rules
+    Faults {
+        #[command(subcommand)]
+        action: Option<FaultsAction>,
+    },
+}
+
+/// What `local faults` does.
+#[derive(Debug, Subcommand)]
+pub enum FaultsAction {
+    /// List the rules
+    List,
+    /// Add a rule, given as JSON: {"action", "resourceUri", "metadata", "effect", "code", "message", "latencyMs"}
+    Add {
+        /// The rule, like {"action": "vm.create", "effect": "fail"}
+        rule: String,
+    },
+    /// Remove one rule
+    Remove {
+        /// The rule's id
+        id: i64,
+    },
+    /// Remove every rule
+    Clear,
 }
 
 /// Flags of `listr` and `listi`.
@@ -136,6 +192,10 @@ pub struct ServeArgs {
     /// JSON file of accounts to accept besides the default ones
     #[arg(long, value_name = "FILE")]
     pub accounts: Option<PathBuf>,
+
+    /// Append every call and answer to FILE as JSON lines, secrets masked
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 #[cfg(test)]

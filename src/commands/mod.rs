@@ -7,6 +7,7 @@
 mod context;
 mod image;
 mod instance;
+mod local;
 mod request;
 mod serve;
 
@@ -18,16 +19,18 @@ use context::Context;
 
 /// Runs the command `cli` describes.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Serve(args) = cli.command {
-        return serve::run(args);
-    }
+    let command = match cli.command {
+        Command::Serve(args) => return serve::run(args),
+        Command::Local(args) => return local::run(args),
+        command => command,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
         tokio::select! {
-            result = run_client(cli.global, cli.command) => result,
+            result = run_client(cli.global, command) => result,
             () = interrupted() => Err(Interrupted.into()),
         }
     })
@@ -45,7 +48,9 @@ async fn run_client(global: GlobalArgs, command: Command) -> anyhow::Result<()> 
         Command::Listi(args) => instance::list(&ctx, args.all).await,
         Command::Deletei { instance_id } => instance::delete(&ctx, instance_id).await,
         Command::Createimage { file, instance } => image::create(&ctx, &file, instance).await,
-        Command::Serve(_) => unreachable!("serve runs before the client runtime"),
+        Command::Serve(_) | Command::Local(_) => {
+            unreachable!("emulator commands run before the client runtime")
+        }
     }
 }
 

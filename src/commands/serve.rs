@@ -44,6 +44,7 @@ fn emulator_config(args: ServeArgs) -> anyhow::Result<EmulatorConfig> {
     config.catalog = args.catalog;
     config.timings = args.timings;
     config.accounts = args.accounts;
+    config.record = args.record;
     Ok(config)
 }
 
@@ -69,6 +70,11 @@ fn announcement(base_url: &str) -> Vec<String> {
             "  without payment information: user {}  password {}",
             accounts::NOPAY_USER,
             accounts::NOPAY_PASSWORD
+        ),
+        format!(
+            "  control API (/_emulator/):   user {}  password {}",
+            accounts::ADMIN_USER,
+            accounts::ADMIN_PASSWORD
         ),
         String::new(),
         "Point the client at it:".to_string(),
