@@ -70,17 +70,17 @@ pub struct Server {
 }
 
 impl Server {
+    /// `serve --memory` at the tests' speed.
     pub fn start(home: &Home) -> Server {
+        Server::start_with(home, &["--memory", "--speed", SPEED])
+    }
+
+    /// `serve --listen 127.0.0.1:0` with these other flags.
+    pub fn start_with(home: &Home, flags: &[&str]) -> Server {
         let mut child = home
             .command()
-            .args([
-                "serve",
-                "--memory",
-                "--listen",
-                "127.0.0.1:0",
-                "--speed",
-                SPEED,
-            ])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -92,6 +92,28 @@ impl Server {
         assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url:?}");
         assert!(base_url.ends_with("/api"), "{base_url:?}");
         Server { child, base_url }
+    }
+
+    /// Sends one call to the server (`path` from the host, like
+    /// `/_emulator/reset`) and returns the status and the JSON answer.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        auth: (&str, &str),
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        let address = self
+            .base_url
+            .trim_start_matches("http://")
+            .trim_end_matches("/api");
+        http_call(address, method, path, Some(auth), body)
+    }
+
+    /// Kills the server at once, as `kill -9` would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -212,3 +234,39 @@ pub const IMAGE_CREATE: &str = r#"{
   }
 }
 "#;
+
+/// A minimal HTTP/1.1 call over a fresh connection: the status and the
+/// body as JSON (`Null` if it is not JSON).
+pub fn http_call(
+    address: &str,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> (u16, Value) {
+    use base64::Engine as _;
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = body.unwrap_or("");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    if let Some((user, password)) = auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        head.push_str(&format!("Authorization: Basic {token}\r\n"));
+    }
+    stream
+        .write_all(format!("{head}\r\n{body}").as_bytes())
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
