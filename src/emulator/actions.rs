@@ -25,6 +25,10 @@ impl Target {
             .unwrap_or_default()
     }
 
+    fn field(&self, key: &str) -> &Value {
+        self.doc.get(key).unwrap_or(&Value::Null)
+    }
+
     fn kind(&self) -> &str {
         self.text("resourceType")
     }
@@ -34,7 +38,7 @@ impl Target {
     }
 
     fn provider_instance_id(&self) -> Value {
-        self.doc["attributes"]
+        self.field("attributes")
             .get("providerInstanceId")
             .cloned()
             .unwrap_or(Value::Null)
@@ -48,14 +52,14 @@ impl Target {
             return self.provider_instance_id();
         }
         let key = format!("{kind}_providerResourceId");
-        self.doc["parameters"]
+        self.field("parameters")
             .get(&key)
             .cloned()
             .unwrap_or(Value::Null)
     }
 
     fn zone(&self) -> Value {
-        self.doc["parameters"]
+        self.field("parameters")
             .get("zone")
             .cloned()
             .unwrap_or(Value::Null)

@@ -249,7 +249,10 @@ impl Engine {
         due: i64,
         fault: Option<&Fault>,
     ) -> Result<Answer, ApiError> {
-        let id = doc["requestId"].as_str().unwrap_or_default();
+        let id = doc
+            .get("requestId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let body = Value::Object(doc.clone()).to_string();
         store::put_request(tx, id, owner, objects::IN_PROGRESS, &body)?;
         if fault.is_none_or(|f| f.effect != Effect::Lose) {
@@ -400,16 +403,25 @@ impl Engine {
                 "a vm needs an imageUri string, like image/hpcloud/nova/ami-00000075",
             ));
         };
-        let Some(image) = ResourceUri::parse(image_uri).filter(|i| i.kind == "image") else {
+        let shaped = image_uri.starts_with("image/") && image_uri.split('/').count() == 4;
+        if !shaped {
             return Err(ApiError::bad_request(format!(
-                "imageUri {image_uri} is not of the form image/provider/region/id"
+                "imageUri {image_uri:?} is not of the form image/provider/region/id"
             )));
+        }
+        // Well shaped but naming nothing we serve (odd bytes included): 404.
+        let Some(image) = ResourceUri::parse(image_uri) else {
+            return Err(ApiError::not_found("image", image_uri));
         };
         if (image.provider, image.region) != (vm.provider, vm.region) {
-            return Err(ApiError::bad_request(format!(
-                "image {image_uri} is not in {}/{}, where the vm is",
-                vm.provider, vm.region
-            )));
+            return Err(ApiError::new(
+                404,
+                "NotFound",
+                format!(
+                    "image {image_uri} is not in {}/{}, where the vm is",
+                    vm.provider, vm.region
+                ),
+            ));
         }
         if self.catalog.has_image(&image) {
             return Ok(image.id.to_owned());

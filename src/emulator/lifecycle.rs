@@ -468,7 +468,10 @@ fn text_of(state: &Map<String, Value>) -> &str {
 
 /// `{type}_providerResourceId` of an acting request, as a string.
 fn provider_resource_id(request: &Map<String, Value>, kind: &str) -> String {
-    match request["parameters"].get(format!("{kind}_providerResourceId")) {
+    match request
+        .get("parameters")
+        .and_then(|p| p.get(format!("{kind}_providerResourceId")))
+    {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
         None => String::new(),

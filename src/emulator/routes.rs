@@ -45,7 +45,8 @@ pub fn router(engine: Shared, recorder: Option<Recorder>) -> Router {
             get(instance_get)
                 .delete(instance_delete)
                 .post(instance_action),
-        );
+        )
+        .route("/openapi.json", get(openapi));
     let mut app = Router::new()
         .nest("/api", api)
         .nest("/_emulator", control::router())
@@ -187,8 +188,32 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     }
 }
 
-fn is_true(query: &HashMap<String, String>, key: &str) -> bool {
-    query.get(key).is_some_and(|v| v == "true")
+/// Refuses query parameters the endpoint does not know, so a typo like
+/// `refesh=true` is an error instead of a silent plain read.
+fn known_query(query: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
+    match query.keys().find(|k| !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(ApiError::bad_request(format!(
+            "unknown query parameter {unknown:?}; this endpoint takes {}",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ))),
+    }
+}
+
+/// A boolean query flag: absent or `false` is false, `true` is true,
+/// anything else a 400.
+fn flag(query: &HashMap<String, String>, key: &str) -> Result<bool, ApiError> {
+    match query.get(key).map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "query parameter {key} must be true or false, not {other:?}"
+        ))),
+    }
 }
 
 async fn resource_list(State(engine): State<Shared>, headers: HeaderMap) -> Response {
@@ -227,7 +252,8 @@ async fn request_list(
     Query(query): Params,
 ) -> Response {
     as_account(&engine, &headers, |account| {
-        engine.list_requests(account, is_true(&query, "cleanup"))
+        known_query(&query, &["cleanup"])?;
+        engine.list_requests(account, flag(&query, "cleanup")?)
     })
     .await
 }
@@ -249,7 +275,8 @@ async fn instance_list(
     Query(query): Params,
 ) -> Response {
     as_account(&engine, &headers, |account| {
-        engine.list_instances(account, is_true(&query, "cleanup"))
+        known_query(&query, &["cleanup"])?;
+        engine.list_instances(account, flag(&query, "cleanup")?)
     })
     .await
 }
@@ -261,7 +288,8 @@ async fn instance_get(
     Query(query): Params,
 ) -> Response {
     as_account(&engine, &headers, |account| {
-        if is_true(&query, "refresh") {
+        known_query(&query, &["refresh"])?;
+        if flag(&query, "refresh")? {
             engine.refresh_instance(account, &id)
         } else {
             engine.get_instance(account, &id)
@@ -289,6 +317,7 @@ async fn instance_action(
     body: Bytes,
 ) -> Response {
     as_account(&engine, &headers, |account| {
+        known_query(&query, &["action"])?;
         match query.get("action").map(String::as_str) {
             Some("image") => {}
             Some(other) => {
@@ -307,6 +336,13 @@ async fn instance_action(
         engine.create_image(account, &id, body, key)
     })
     .await
+}
+
+/// The OpenAPI document of the emulated API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> Response {

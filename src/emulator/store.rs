@@ -154,9 +154,19 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
             .prepare_cached("PRAGMA user_version")?
             .query_row([], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
+            // Newer versions only add tables and columns: if ours are all
+            // there, this runcws can work with the file as it is.
+            if has_tables(conn)? {
+                tracing::warn!(
+                    "the emulator database has schema version {version}, newer than \
+                     this runcws knows ({SCHEMA_VERSION}); using the parts it knows"
+                );
+                return Ok(());
+            }
             anyhow::bail!(
                 "the database has schema version {version}, newer than this runcws \
-                 knows ({SCHEMA_VERSION}); upgrade runcws or use another --db"
+                 knows ({SCHEMA_VERSION}), without the tables it needs; upgrade \
+                 runcws or use another --db"
             );
         }
         conn.execute_batch(SCHEMA)?;
@@ -170,6 +180,28 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
             Err(e)
         }
     }
+}
+
+/// Whether every table this version uses exists.
+fn has_tables(conn: &Connection) -> anyhow::Result<bool> {
+    const TABLES: [&str; 7] = [
+        "meta",
+        "requests",
+        "instances",
+        "provider",
+        "transitions",
+        "idempotency",
+        "faults",
+    ];
+    let mut stmt =
+        conn.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1")?;
+    for table in TABLES {
+        let count: i64 = stmt.query_row([table], |r| r.get(0))?;
+        if count == 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Milliseconds since the epoch, by the wall clock.
@@ -505,6 +537,28 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_still_opens_if_its_tables_are_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = DbLocation::File(dir.path().join("emu.sqlite3"));
+        drop(Store::open(&location).unwrap());
+        let conn = Connection::open(dir.path().join("emu.sqlite3")).unwrap();
+        conn.execute_batch("PRAGMA user_version = 9; CREATE TABLE future (x);")
+            .unwrap();
+        drop(conn);
+        assert!(Store::open(&location).is_ok());
+
+        let bare = dir.path().join("bare.sqlite3");
+        let conn = Connection::open(&bare).unwrap();
+        conn.execute_batch("PRAGMA user_version = 9;").unwrap();
+        drop(conn);
+        let error = Store::open(&DbLocation::File(bare)).err().unwrap();
+        assert!(
+            format!("{error:#}").contains("newer than this runcws"),
+            "{error:#}"
+        );
     }
 
     #[test]
