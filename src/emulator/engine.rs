@@ -134,10 +134,7 @@ impl Engine {
     /// batches. A call with nothing due writes nothing.
     pub fn catch_up(&self) -> Result<(), ApiError> {
         loop {
-            let due = self.store.read(|c| {
-                let next = store::next_due(c)?;
-                Ok(next.is_some_and(|next| next <= store::now(c).unwrap_or(i64::MAX)))
-            })?;
+            let due = self.store.read(|c| Ok(store::is_anything_due(c)?))?;
             if !due {
                 return Ok(());
             }

@@ -410,6 +410,20 @@ pub fn schedule(
     Ok(())
 }
 
+/// Whether a transition is due by the emulator's time: one query, as every
+/// call asks it first.
+pub fn is_anything_due(conn: &Connection) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT (SELECT min(due) FROM transitions),
+                (SELECT value FROM meta WHERE key = 'clock_offset'),
+                (SELECT value FROM meta WHERE key = 'clock_last')",
+    )?;
+    let (next, offset, last): (Option<i64>, Option<i64>, Option<i64>) =
+        stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let now = (wall_ms() + offset.unwrap_or(0)).max(last.unwrap_or(0));
+    Ok(next.is_some_and(|next| next <= now))
+}
+
 /// When the earliest pending transition is due.
 pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
     let mut stmt = conn.prepare_cached("SELECT min(due) FROM transitions")?;
