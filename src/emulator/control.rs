@@ -49,10 +49,11 @@ async fn as_admin(
     }
 }
 
+/// A control answer: one line of JSON, newline-terminated for terminals.
 fn ok(value: Value) -> ApiResult {
     Ok(Answer {
         status: 200,
-        body: value.to_string(),
+        body: format!("{value}\n"),
         delay_ms: 0,
     })
 }

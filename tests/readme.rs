@@ -1,0 +1,90 @@
+//! README's "Local cloud" examples run as written: each shell block marked
+//! `<!-- readme-test: NAME -->` is run by bash, with the built binary first
+//! on PATH, in a temporary home holding the demo files.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Home, Run};
+
+/// The shell block that follows the marker `<!-- readme-test: NAME -->`.
+fn block(name: &str) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let marker = format!("<!-- readme-test: {name} -->");
+    let after = &readme[readme
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in README.md"))..];
+    let start = after.find("```sh\n").unwrap() + "```sh\n".len();
+    let end = after[start..].find("```").unwrap();
+    after[start..start + end].to_owned()
+}
+
+fn run_block(home: &Home, name: &str) -> Run {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_runcws"))
+        .parent()
+        .unwrap();
+    // Whatever the block starts in the background is stopped afterwards.
+    let script = format!(
+        "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n{}",
+        block(name)
+    );
+    let output = Command::new("bash")
+        .current_dir(home.path())
+        .env_clear()
+        .envs(
+            home.command()
+                .get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    Run::from(output)
+}
+
+#[test]
+fn the_local_cloud_example_runs_as_written() {
+    let home = Home::new();
+    let run = run_block(&home, "local-cloud");
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], "http://127.0.0.1:7780/api");
+    assert!(lines.contains(&"running"), "{}", run.stdout);
+    assert!(
+        lines.contains(&r#"{"code":"QuotaExceeded","message":"no more key pairs"}"#),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(r#"{"reset":true}"#), "{}", run.stdout);
+}
+
+#[test]
+fn the_local_commands_example_runs_as_written() {
+    let home = Home::new();
+    let run = run_block(&home, "local-commands");
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.lines().any(|l| l == "completed"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("\"reset\": true"), "{}", run.stdout);
+}
