@@ -181,26 +181,35 @@ impl Engine {
         Ok(Answer::ok(format!("[{}]", docs.join(","))))
     }
 
-    /// `GET /instance/{id}`: the instance as last stored.
+    /// `GET /instance/{id}`: the instance as last stored. A deleted one
+    /// past the retention is removed, and then not found.
     pub fn get_instance(&self, account: &Account, id: &str) -> ApiResult {
         self.catch_up()?;
+        let owner = &account.owner_id;
         let row = self
             .store
-            .read(|c| Ok(store::instance(c, Some(&account.owner_id), id)?))?;
+            .read(|c| Ok(store::instance(c, Some(owner), id)?))?;
         let row = row.ok_or_else(|| ApiError::not_found("instance", id))?;
+        let now = self.store.read(|c| Ok(store::now(c)?))?;
+        if row.expires.is_some_and(|expires| expires <= now) {
+            self.store
+                .write(|tx| store::remove_expired(tx, owner, now))?;
+            return Err(ApiError::not_found("instance", id));
+        }
         Ok(Answer::ok(row.doc))
     }
 
     /// `GET /instance`: the account's instances; with cleanup, those deleted
-    /// longer than the retention are removed first.
+    /// longer than the retention are removed first, without it none is.
     pub fn list_instances(&self, account: &Account, cleanup: bool) -> ApiResult {
-        // Deleted instances are purged by their own transitions, so cleanup
-        // is catching up; without it the list shows what is stored.
-        let _ = cleanup;
         self.catch_up()?;
-        let docs = self
-            .store
-            .read(|c| Ok(store::instances(c, &account.owner_id)?))?;
+        let owner = &account.owner_id;
+        let docs = self.store.write(|tx| -> Result<_, ApiError> {
+            if cleanup {
+                store::remove_expired(tx, owner, store::now(tx)?)?;
+            }
+            Ok(store::instances(tx, owner)?)
+        })?;
         Ok(Answer::ok(format!("[{}]", docs.join(","))))
     }
 

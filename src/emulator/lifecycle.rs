@@ -131,7 +131,6 @@ impl Engine {
         match transition.kind.as_str() {
             "complete" => self.complete(tx, transition),
             "provider" => self.provider_moves(tx, transition),
-            "purge" => Ok(store::remove_instance(tx, &transition.target)?),
             other => {
                 tracing::warn!("skipping a transition of unknown kind {other}");
                 Ok(())
@@ -162,22 +161,8 @@ impl Engine {
                 state.insert(key.clone(), value.clone());
             }
         }
-        self.put_provider_state(tx, &transition.target, &state, transition.due)
-    }
-
-    fn put_provider_state(
-        &self,
-        tx: &rusqlite::Transaction,
-        id: &str,
-        state: &Map<String, Value>,
-        at: i64,
-    ) -> Result<(), ApiError> {
-        store::put_provider(tx, id, &Value::Object(state.clone()).to_string())?;
-        if text_of(state) == "deleted" {
-            let purge = at + self.timings.retention as i64;
-            store::schedule(tx, purge, "purge", id, "{}")?;
-        }
-        Ok(())
+        let state = Value::Object(state).to_string();
+        Ok(store::put_provider(tx, &transition.target, &state)?)
     }
 
     /// A request completes: it reads or changes the provider side, writes
@@ -328,8 +313,7 @@ impl Engine {
             objects::is_transient(status).into(),
         );
         let doc = objects::instance_doc(request, id, &uri, at, map, &stamped);
-        let owner = text(request, "ownerId");
-        store::put_instance(tx, id, owner, status, &uri, &Value::Object(doc).to_string())?;
+        self.put_instance_doc(tx, id, &doc, at)?;
         Ok(Ok(results))
     }
 
@@ -394,7 +378,7 @@ impl Engine {
         }
         let resource_id = provider_resource_id(request, &kind);
         objects::write_attributes(&mut doc, at, &resource_id, &values);
-        self.put_instance_doc(tx, id, &doc)?;
+        self.put_instance_doc(tx, id, &doc, at)?;
         Ok(Ok(Value::Object(results)))
     }
 
@@ -429,7 +413,7 @@ impl Engine {
             "deleted"
         };
         state.insert("status".into(), status.into());
-        self.put_provider_state(tx, id, &state, at)?;
+        store::put_provider(tx, id, &Value::Object(state).to_string())?;
         let resource_id = provider_resource_id(request, &kind);
         objects::write_attributes(
             &mut doc,
@@ -437,25 +421,30 @@ impl Engine {
             &resource_id,
             &[("instanceStatus", status.into())],
         );
-        self.put_instance_doc(tx, id, &doc)?;
+        self.put_instance_doc(tx, id, &doc, at)?;
         Ok(Ok(json!({ "instanceStatus": status })))
     }
 
+    /// Stores an instance document written at `at`; a deleted one expires
+    /// after the retention.
     fn put_instance_doc(
         &self,
         tx: &rusqlite::Transaction,
         id: &str,
         doc: &Map<String, Value>,
+        at: i64,
     ) -> Result<(), ApiError> {
-        let status = objects::instance_status(doc).to_owned();
-        let (owner, uri) = (text(doc, "ownerId"), text(doc, "resourceUri"));
+        let stored = Value::Object(doc.clone()).to_string();
         store::put_instance(
             tx,
-            id,
-            owner,
-            &status,
-            uri,
-            &Value::Object(doc.clone()).to_string(),
+            &store::NewInstance {
+                id,
+                owner: text(doc, "ownerId"),
+                status: objects::instance_status(doc),
+                resource_uri: text(doc, "resourceUri"),
+                doc: &stored,
+                expires: at + self.timings.retention as i64,
+            },
         )?;
         Ok(())
     }

@@ -15,9 +15,10 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use super::DbLocation;
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-const SCHEMA: &str = "
+/// Version 1 of the schema; later versions are steps from it in `migrate`.
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS requests (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL);
@@ -48,10 +49,23 @@ pub struct Transition {
     pub data: String,
 }
 
+/// What `put_instance` stores.
+pub struct NewInstance<'a> {
+    pub id: &'a str,
+    pub owner: &'a str,
+    pub status: &'a str,
+    pub resource_uri: &'a str,
+    pub doc: &'a str,
+    /// When the instance expires if it is stored as deleted.
+    pub expires: i64,
+}
+
 /// One row of the instances table.
 #[derive(Debug, Clone)]
 pub struct InstanceRow {
     pub status: String,
+    /// For a deleted instance, when it stops being shown.
+    pub expires: Option<i64>,
     pub pending: Option<String>,
     pub doc: String,
 }
@@ -169,7 +183,13 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
                  runcws or use another --db"
             );
         }
-        conn.execute_batch(SCHEMA)?;
+        if version < 1 {
+            conn.execute_batch(SCHEMA_V1)?;
+        }
+        if version < 2 {
+            // When a deleted instance stops being shown.
+            conn.execute_batch("ALTER TABLE instances ADD COLUMN expires INTEGER")?;
+        }
         conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
         Ok(())
     })();
@@ -292,22 +312,39 @@ pub fn remove_finished_requests(conn: &Connection, owner: &str) -> rusqlite::Res
     )
 }
 
-/// Stores an instance document.
-pub fn put_instance(
-    conn: &Connection,
-    id: &str,
-    owner: &str,
-    status: &str,
-    resource_uri: &str,
-    doc: &str,
-) -> rusqlite::Result<()> {
+/// Stores an instance document. A deleted one expires at `expires`
+/// (kept from the first time it was stored as deleted).
+pub fn put_instance(conn: &Connection, row: &NewInstance) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO instances (id, owner, status, resource_uri, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO instances (id, owner, status, resource_uri, doc, expires)
+         VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?3 = 'deleted' THEN ?6 END)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status,
-             resource_uri = excluded.resource_uri, doc = excluded.doc",
-        params![id, owner, status, resource_uri, doc],
+             resource_uri = excluded.resource_uri, doc = excluded.doc,
+             expires = CASE WHEN excluded.status = 'deleted'
+                 THEN coalesce(instances.expires, ?6) END",
+        params![
+            row.id,
+            row.owner,
+            row.status,
+            row.resource_uri,
+            row.doc,
+            row.expires
+        ],
     )?;
     Ok(())
+}
+
+/// Removes an owner's deleted instances that expired by `now`.
+pub fn remove_expired(conn: &Connection, owner: &str, now: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM provider WHERE id IN
+             (SELECT id FROM instances WHERE owner = ?1 AND expires <= ?2)",
+        params![owner, now],
+    )?;
+    conn.execute(
+        "DELETE FROM instances WHERE owner = ?1 AND expires <= ?2",
+        params![owner, now],
+    )
 }
 
 /// Marks an instance as having a request under way that changes it.
@@ -326,13 +363,15 @@ pub fn instance(
     id: &str,
 ) -> rusqlite::Result<Option<InstanceRow>> {
     conn.prepare_cached(
-        "SELECT status, pending, doc FROM instances WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
+        "SELECT status, pending, doc, expires FROM instances
+         WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
     )?
     .query_row(params![id, owner], |r| {
         Ok(InstanceRow {
             status: r.get(0)?,
             pending: r.get(1)?,
             doc: r.get(2)?,
+            expires: r.get(3)?,
         })
     })
     .optional()
@@ -345,13 +384,14 @@ pub fn instance_by_uri(
     uri: &str,
 ) -> rusqlite::Result<Option<InstanceRow>> {
     conn.prepare_cached(
-        "SELECT status, pending, doc FROM instances WHERE owner = ?1 AND resource_uri = ?2",
+        "SELECT status, pending, doc, expires FROM instances WHERE owner = ?1 AND resource_uri = ?2",
     )?
     .query_row(params![owner, uri], |r| {
         Ok(InstanceRow {
             status: r.get(0)?,
             pending: r.get(1)?,
             doc: r.get(2)?,
+                expires: r.get(3)?,
         })
     })
     .optional()
@@ -363,13 +403,6 @@ pub fn instances(conn: &Connection, owner: &str) -> rusqlite::Result<Vec<String>
         conn.prepare_cached("SELECT doc FROM instances WHERE owner = ?1 ORDER BY rowid")?;
     let rows = stmt.query_map([owner], |r| r.get(0))?;
     rows.collect()
-}
-
-/// Removes an instance and its provider side.
-pub fn remove_instance(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM instances WHERE id = ?1", [id])?;
-    conn.execute("DELETE FROM provider WHERE id = ?1", [id])?;
-    Ok(())
 }
 
 /// The provider side of an object, as JSON.
@@ -573,6 +606,31 @@ mod tests {
             format!("{error:#}").contains("newer than this runcws"),
             "{error:#}"
         );
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite3");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.execute_batch("PRAGMA user_version = 1").unwrap();
+        conn.execute(
+            "INSERT INTO instances (id, owner, status, resource_uri, doc) VALUES ('i', 'o', 'deleted', 'u', '{}')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&DbLocation::File(path)).unwrap();
+        let row = store
+            .read(|c| Ok(instance(c, Some("o"), "i")?))
+            .unwrap()
+            .unwrap();
+        assert_eq!((row.status.as_str(), row.expires), ("deleted", None));
+        let version: i64 = store
+            .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
     }
 
     #[test]

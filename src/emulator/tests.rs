@@ -114,8 +114,39 @@ fn deleting_a_booting_vm_passes_through_deleting_then_it_is_purged() {
         refresh(&engine, &me, &id)["results"]["instanceStatus"],
         "deleted"
     );
+    let listed = |cleanup| {
+        json_of(engine.list_instances(&me, cleanup))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    advance(&engine, 3_600_000);
+    assert_eq!(listed(false), 1, "without cleanup, nothing is removed");
+    assert_eq!(
+        listed(true),
+        0,
+        "cleanup removes what is past the retention"
+    );
+    assert_eq!(status_of(engine.get_instance(&me, &id)), 404);
+}
+
+#[test]
+fn a_deleted_instance_answers_404_once_past_the_retention() {
+    let engine = engine();
+    let me = account(&engine);
+    let body = json!({ "metadata": {} });
+    let kp = json_of(engine.create_resource(&me, "kp/hpcloud/nova/standard", body, None));
+    let id = kp["parameters"]["instanceId"].as_str().unwrap().to_owned();
+    advance(&engine, 1_000);
+    engine.delete_instance(&me, &id).unwrap();
+    advance(&engine, 1_000);
+    assert_eq!(
+        instance(&engine, &me, &id)["attributes"]["instanceStatus"],
+        "deleted"
+    );
     advance(&engine, 3_600_000);
     assert_eq!(status_of(engine.get_instance(&me, &id)), 404);
+    assert_eq!(json_of(engine.list_instances(&me, false)), json!([]));
 }
 
 #[test]
