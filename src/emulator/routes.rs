@@ -233,7 +233,14 @@ async fn resource_create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    as_account(&engine, &headers, |account| {
+    let account = match authenticate(&engine, &headers) {
+        Ok(account) => account.clone(),
+        Err(error) => return respond(Err(error), None).await,
+    };
+    // A key pair may wait for its key: off the async workers, so other
+    // calls never stall behind key generation.
+    let caller = account.clone();
+    let result = tokio::task::spawn_blocking(move || {
         // The raw path, so encoded slashes and dots are refused, not decoded.
         let raw = uri
             .path()
@@ -241,9 +248,11 @@ async fn resource_create(
             .unwrap_or_default();
         let body = parse_body(&body)?;
         let key = idempotency_key(&headers)?;
-        engine.create_resource(account, raw, body, key)
+        engine.create_resource(&caller, raw, body, key)
     })
     .await
+    .unwrap_or_else(|e| Err(ApiError::from(anyhow::anyhow!("a create task failed: {e}"))));
+    respond(result, Some(&account)).await
 }
 
 async fn request_list(
