@@ -5,8 +5,9 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Client for the CWS instance API, with a built-in emulator of that API.
 ///
@@ -46,6 +47,83 @@ pub struct GlobalArgs {
     /// Log decisions and one line per HTTP call on stderr (-vv: more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Profile of the config file to use [default: default]
+    #[arg(long, global = true, env = "RUNCWS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Format of the result on stdout
+    #[arg(short, long, global = true, value_enum, default_value_t = OutputFormat::Json)]
+    pub output: OutputFormat,
+
+    /// Print what this jq filter selects from the result (strings raw)
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
+
+    /// Report errors on stderr as one line of text or one JSON object
+    /// ({code, status, message, requestId, exitCode})
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = ErrorFormat::Text,
+        env = "RUNCWS_ERROR_FORMAT"
+    )]
+    pub error_format: ErrorFormat,
+}
+
+/// How the result is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Indented JSON (colored on a terminal unless NO_COLOR is set)
+    Json,
+    /// JSON on one line
+    Compact,
+    /// YAML
+    Yaml,
+    /// Rows of the useful columns (instances, requests, resources)
+    Table,
+}
+
+/// How errors are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorFormat {
+    /// `runcws: error: …` on one line
+    Text,
+    /// One JSON object on one line
+    Json,
+}
+
+/// `--wait` and its timing, on the commands that start a request.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Wait until the request is done and the instance is no longer
+    /// transient, then print the instance
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub timing: WaitTiming,
+}
+
+/// How long and how often a wait polls.
+#[derive(Debug, Clone, Args)]
+pub struct WaitTiming {
+    /// Give up waiting after this long (e.g. 90s, 5m, 1h) [exit 7]
+    #[arg(long, value_parser = parse_duration, default_value = "10m", value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Poll at this fixed interval instead of backing off from 0.5 s to 10 s
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub interval: Option<Duration>,
+}
+
+/// Parses `90s`, `5m`, `1h 30m`, `500ms`; a bare number is seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds).map_err(|e| e.to_string());
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{e} (try 90s, 5m or 1h)"))
 }
 
 /// The subcommands, named as in the original tool.
@@ -55,6 +133,8 @@ pub enum Command {
     Createi {
         /// JSON file with `resourceUri` and the body to send (`-`: stdin)
         file: String,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Retrieve a request; sets the current instanceId from it
     Getr {
@@ -65,12 +145,17 @@ pub enum Command {
     Geti {
         /// Instance id [default: the current instanceId]
         instance_id: Option<String>,
+        /// Write a key pair's private key to this new file (mode 0600)
+        #[arg(long, value_name = "FILE")]
+        save_key: Option<PathBuf>,
     },
     /// Retrieve an instance with refresh: starts a request that reads the
     /// provider; sets the current requestId
     Getir {
         /// Instance id [default: the current instanceId]
         instance_id: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Retrieve the account's requests (finished ones are then cleaned up)
     Listr(ListArgs),
@@ -80,6 +165,8 @@ pub enum Command {
     Deletei {
         /// Instance id [default: the current instanceId]
         instance_id: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Create an image instance from a VM instance
     Createimage {
@@ -88,7 +175,32 @@ pub enum Command {
         /// The VM instance to image [default: the current instanceId]
         #[arg(long, value_name = "VM_ID")]
         instance: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
+    /// Wait for a request to finish and its instance to settle; print the
+    /// instance
+    Wait(WaitCommand),
+    /// List the catalog of providers, regions and resources
+    Resources,
+    /// Write a profile (endpoint, user, password) into the config file:
+    /// from flags and RUNCWS_PASSWORD, or by asking on a terminal
+    Configure(ConfigureArgs),
+    /// Show the settings in force
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Show the current ids and the state file's path
+    State {
+        #[command(subcommand)]
+        action: Option<StateCommand>,
+    },
+    /// Print a shell completion script
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
     /// Serve the emulator over HTTP for other clients and tests
     Serve(ServeArgs),
     /// Control the built-in emulator: reset it, drive its clock, inject faults
@@ -147,6 +259,48 @@ pub enum FaultsAction {
     },
     /// Remove every rule
     Clear,
+}
+
+/// Flags of `wait`.
+#[derive(Debug, Args)]
+pub struct WaitCommand {
+    /// The request to follow [default: the current requestId]
+    #[arg(long, value_name = "ID", conflicts_with = "instance")]
+    pub request: Option<String>,
+    /// The instance to settle, without following a request first
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+    /// The status to wait for (e.g. running, created, deleted); any other
+    /// settled status fails [default: any settled status but error]
+    #[arg(long = "for", value_name = "STATUS")]
+    pub for_status: Option<String>,
+    #[command(flatten)]
+    pub timing: WaitTiming,
+}
+
+/// Flags of `configure`; the endpoint and user come from the global flags.
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {
+    /// Read the password from the first line of stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Never ask: write only what flags and the environment give
+    #[arg(long)]
+    pub no_input: bool,
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// The endpoint and user in force and where each came from
+    Show,
+}
+
+/// `state` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Forget the current ids
+    Reset,
 }
 
 /// Flags of `listr` and `listi`.
@@ -213,6 +367,17 @@ mod tests {
         let cli = Cli::try_parse_from(["runcws", "geti", "abc", "-q", "-vv"]).unwrap();
         assert!(cli.global.quiet);
         assert_eq!(cli.global.verbose, 2);
-        assert!(matches!(cli.command, Command::Geti { instance_id: Some(ref id) } if id == "abc"));
+        assert!(
+            matches!(cli.command, Command::Geti { instance_id: Some(ref id), .. } if id == "abc")
+        );
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1").is_err());
     }
 }

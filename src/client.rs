@@ -96,6 +96,11 @@ impl Call {
             .body(body)
     }
 
+    /// `GET /resource`: the catalog.
+    pub(crate) fn catalog() -> Call {
+        Call::new(Method::GET, &["resource"])
+    }
+
     fn cleanup(self, all: bool) -> Call {
         match all {
             true => self,

@@ -1,7 +1,9 @@
 //! Where calls go and as whom: endpoint, user and password.
 //!
 //! Each comes from the first of: a flag, an environment variable, the
-//! config file's default profile, a default. The password has no flag: it
+//! config file's profile (`--profile`, `RUNCWS_PROFILE`, else `default`), a
+//! default. Each resolved setting remembers where it came from, for
+//! `runcws config show`. The password has no flag: it
 //! comes from `RUNCWS_PASSWORD`, the config file or a prompt on a terminal.
 //! The built-in emulator (`local`, the default endpoint) needs nothing: its
 //! documented test accounts fill in the user and password.
@@ -11,7 +13,7 @@ use std::io::IsTerminal as _;
 
 use reqwest::Url;
 
-use crate::config_file::{self, ConfigFile};
+use crate::config_file::{self, ConfigFile, Profile, DEFAULT_PROFILE};
 use crate::emulator::accounts;
 use crate::error::BadInput;
 
@@ -87,15 +89,65 @@ impl fmt::Display for Password {
     }
 }
 
+/// Where a setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A command-line flag.
+    Flag,
+    /// This environment variable.
+    Env(&'static str),
+    /// This profile of the config file.
+    Profile(String),
+    /// The built-in default (the emulator and its test account).
+    BuiltIn,
+    /// Nowhere yet: it will be asked for.
+    Unset,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag => f.write_str("flag"),
+            Source::Env(name) => write!(f, "environment ({name})"),
+            Source::Profile(name) => {
+                write!(
+                    f,
+                    "config file {}, profile {name}",
+                    config_file::describe_path()
+                )
+            }
+            Source::BuiltIn => f.write_str("built-in default"),
+            Source::Unset => f.write_str("not set (asked on a terminal)"),
+        }
+    }
+}
+
+/// A value given by a flag or its environment variable (clap merges the
+/// two): it came from the variable when that holds the same value.
+pub(crate) fn given(value: Option<String>, env: &'static str) -> Option<(String, Source)> {
+    let value = value?;
+    let from_env = std::env::var(env).is_ok_and(|v| v == value);
+    Some((
+        value,
+        if from_env {
+            Source::Env(env)
+        } else {
+            Source::Flag
+        },
+    ))
+}
+
 /// What the user supplied, before precedence is applied.
 #[derive(Debug, Default)]
 pub(crate) struct Inputs {
-    /// `--endpoint`, else `RUNCWS_ENDPOINT` (clap merges the two).
-    pub(crate) endpoint: Option<String>,
+    /// `--endpoint`, else `RUNCWS_ENDPOINT`.
+    pub(crate) endpoint: Option<(String, Source)>,
     /// `--user`, else `RUNCWS_USER`.
-    pub(crate) user: Option<String>,
+    pub(crate) user: Option<(String, Source)>,
     /// `RUNCWS_PASSWORD`.
     pub(crate) password: Option<Password>,
+    /// `--profile`, else `RUNCWS_PROFILE`.
+    pub(crate) profile: Option<(String, Source)>,
 }
 
 /// The resolved endpoint and credentials.
@@ -109,8 +161,7 @@ pub(crate) struct Settings {
 /// Resolves the settings from `inputs` and the config file, prompting for
 /// a missing password when stdin is a terminal.
 pub(crate) fn resolve(inputs: Inputs) -> anyhow::Result<Settings> {
-    let file = config_file::load()?;
-    let partial = merge(inputs, file.as_ref())?;
+    let partial = resolve_partial(inputs)?;
     let password = match partial.password {
         Some(password) => password,
         None => prompt_password(&partial.endpoint, &partial.user)?,
@@ -122,22 +173,53 @@ pub(crate) fn resolve(inputs: Inputs) -> anyhow::Result<Settings> {
     })
 }
 
-/// Settings before a missing password is asked for.
+/// Resolves the settings without asking for a missing password.
+pub(crate) fn resolve_partial(inputs: Inputs) -> anyhow::Result<Partial> {
+    let file = config_file::load()?;
+    Ok(merge(inputs, file.as_ref())?)
+}
+
+/// Settings before a missing password is asked for, with their sources.
 #[derive(Debug)]
-struct Partial {
-    endpoint: Endpoint,
-    user: String,
-    password: Option<Password>,
+pub(crate) struct Partial {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) user: String,
+    pub(crate) password: Option<Password>,
+    /// The profile used, and where its name came from.
+    pub(crate) profile: (String, Source),
+    /// Where the endpoint, user and password came from.
+    pub(crate) sources: [Source; 3],
+}
+
+/// The profile `inputs` names (an error if the file lacks it), else the
+/// default one (empty if the file lacks it).
+fn pick_profile(
+    inputs: &Inputs,
+    file: Option<&ConfigFile>,
+) -> Result<((String, Source), Profile), BadInput> {
+    let Some((name, source)) = inputs.profile.clone() else {
+        let profile = file.map(ConfigFile::default_profile).unwrap_or_default();
+        return Ok(((DEFAULT_PROFILE.to_string(), Source::BuiltIn), profile));
+    };
+    let Some(profile) = file.and_then(|f| f.profile(&name)) else {
+        return Err(BadInput::new(format!(
+            "no profile {name:?} in {} (named by {source}): run `runcws --profile {name} configure`",
+            config_file::describe_path()
+        )));
+    };
+    Ok(((name, source), profile))
 }
 
 /// Applies precedence: inputs, then the file's profile, then defaults.
 /// The profile's credentials count only for the profile's own endpoint
 /// (or any endpoint, when it names none), so they never go elsewhere.
 fn merge(inputs: Inputs, file: Option<&ConfigFile>) -> Result<Partial, BadInput> {
-    let profile = file.map(ConfigFile::default_profile).unwrap_or_default();
-    let endpoint = match inputs.endpoint.or(profile.endpoint.clone()) {
-        Some(text) => Endpoint::parse(&text)?,
-        None => Endpoint::Local,
+    let (profile_name, profile) = pick_profile(&inputs, file)?;
+    let from_profile = Source::Profile(profile_name.0.clone());
+    let (endpoint, endpoint_source) = match (inputs.endpoint, profile.endpoint.clone()) {
+        (Some((text, source)), _) => (Endpoint::parse(&text)?, source),
+        (None, Some(text)) => (Endpoint::parse(&text)?, from_profile.clone()),
+        (None, None) => (Endpoint::Local, Source::BuiltIn),
     };
     let profile_applies = match &profile.endpoint {
         Some(text) => Endpoint::parse(text)? == endpoint,
@@ -150,22 +232,28 @@ fn merge(inputs: Inputs, file: Option<&ConfigFile>) -> Result<Partial, BadInput>
 
     let user = inputs
         .user
-        .or(profile_user)
-        .or_else(|| local_user(&endpoint));
-    let Some(user) = user else {
+        .or(profile_user.map(|u| (u, from_profile.clone())))
+        .or_else(|| local_user(&endpoint).map(|u| (u, Source::BuiltIn)));
+    let Some((user, user_source)) = user else {
         return Err(BadInput::new(format!(
             "no user for endpoint {endpoint}: pass --user, set RUNCWS_USER or add `user` to {}",
             config_file::describe_path()
         )));
     };
-    let password = inputs
-        .password
-        .or(profile_password)
-        .or_else(|| local_password(&endpoint, &user));
+    let (password, password_source) = match (inputs.password, profile_password) {
+        (Some(password), _) => (Some(password), Source::Env("RUNCWS_PASSWORD")),
+        (None, Some(password)) => (Some(password), from_profile),
+        (None, None) => match local_password(&endpoint, &user) {
+            Some(password) => (Some(password), Source::BuiltIn),
+            None => (None, Source::Unset),
+        },
+    };
     Ok(Partial {
         endpoint,
         user,
         password,
+        profile: profile_name,
+        sources: [endpoint_source, user_source, password_source],
     })
 }
 
@@ -209,10 +297,28 @@ mod tests {
 
     fn inputs(endpoint: Option<&str>, user: Option<&str>, password: Option<&str>) -> Inputs {
         Inputs {
-            endpoint: endpoint.map(String::from),
-            user: user.map(String::from),
+            endpoint: endpoint.map(|e| (e.to_string(), Source::Flag)),
+            user: user.map(|u| (u.to_string(), Source::Flag)),
             password: password.map(Password::new),
+            profile: None,
         }
+    }
+
+    #[test]
+    fn a_named_profile_wins_over_default_and_must_exist() {
+        let text = format!("{REMOTE}[profiles.other]\nuser = \"other-user\"\n");
+        let mut given = inputs(None, None, None);
+        given.profile = Some(("other".into(), Source::Env("RUNCWS_PROFILE")));
+        let got = merge(given, Some(&file(&text))).unwrap();
+        assert_eq!(
+            (got.user.as_str(), got.endpoint),
+            ("other-user", Endpoint::Local)
+        );
+        assert_eq!(got.sources[1], Source::Profile("other".into()));
+        let mut given = inputs(None, None, None);
+        given.profile = Some(("nope".into(), Source::Flag));
+        let err = merge(given, Some(&file(&text))).unwrap_err().to_string();
+        assert!(err.starts_with("no profile \"nope\""), "{err}");
     }
 
     const REMOTE: &str = "[profiles.default]\nendpoint = \"http://127.0.0.1:9/api\"\n\

@@ -9,7 +9,9 @@
 //! password = "…"
 //! ```
 //!
-//! Unknown keys are ignored, so a file from a newer runcws still works.
+//! Unknown keys are ignored, so a file from a newer runcws still works;
+//! `runcws configure` rewrites one profile and keeps every other key (but
+//! not comments). The file is written owner-only, atomically.
 //! The directory comes from the `directories` crate, so `HOME` and
 //! `XDG_CONFIG_HOME` move it.
 
@@ -18,7 +20,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
 
 use crate::error::BadInput;
 
@@ -35,18 +38,88 @@ pub(crate) struct ConfigFile {
 }
 
 /// One named set of settings.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub(crate) struct Profile {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) password: Option<String>,
 }
+
+/// The profile used when none is named.
+pub(crate) const DEFAULT_PROFILE: &str = "default";
 
 impl ConfigFile {
     /// The `default` profile, empty if the file has none.
     pub(crate) fn default_profile(&self) -> Profile {
-        self.profiles.get("default").cloned().unwrap_or_default()
+        self.profile(DEFAULT_PROFILE).unwrap_or_default()
     }
+
+    /// The profile called `name`, if the file has it.
+    pub(crate) fn profile(&self, name: &str) -> Option<Profile> {
+        self.profiles.get(name).cloned()
+    }
+}
+
+/// Writes `profile` as `[profiles.NAME]` into the config file, keeping the
+/// file's other keys; returns the file's path.
+pub(crate) fn save_profile(name: &str, profile: &Profile) -> anyhow::Result<PathBuf> {
+    let path = path().ok_or_else(|| BadInput::new("no home directory for the config file"))?;
+    save_profile_at(&path, name, profile)?;
+    Ok(path)
+}
+
+fn save_profile_at(path: &Path, name: &str, profile: &Profile) -> anyhow::Result<()> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(
+                BadInput::caused_by(format!("reading config file {}", path.display()), e).into(),
+            )
+        }
+    };
+    parse(path, &text)?;
+    let mut table: toml::Table = toml::from_str(text.trim_start_matches('\u{feff}'))
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    table
+        .entry("version")
+        .or_insert(toml::Value::Integer(VERSION.into()));
+    let profiles = table
+        .entry("profiles")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let Some(profiles) = profiles.as_table_mut() else {
+        return Err(BadInput::new(format!(
+            "config file {}: `profiles` is not a table",
+            path.display()
+        ))
+        .into());
+    };
+    profiles.insert(name.to_string(), toml::Value::try_from(profile)?);
+    let text = toml::to_string(&table).context("writing the config as TOML")?;
+    write_private(path, &text).with_context(|| format!("writing config file {}", path.display()))
+}
+
+/// Replaces `path` with `text` atomically, owner-only, in a 0700 folder.
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    use std::io::Write as _;
+
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    // tempfile creates its files 0600.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".config-")
+        .tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// The config file's path, if the user has a home directory.
@@ -169,6 +242,32 @@ mod tests {
         assert!(load_from(&dir.path().join("config.toml"))
             .unwrap()
             .is_none());
+    }
+
+    #[test]
+    fn saving_a_profile_keeps_the_others_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runcws").join("config.toml");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, "extra = 1\n[profiles.default]\nuser = \"a\"\n").unwrap();
+        let profile = Profile {
+            endpoint: Some("http://127.0.0.1:1/api".into()),
+            user: Some("b".into()),
+            password: None,
+        };
+        save_profile_at(&path, "staging", &profile).unwrap();
+        let file = load_from(&path).unwrap().unwrap();
+        assert_eq!(file.default_profile().user.as_deref(), Some("a"));
+        assert_eq!(file.profile("staging").unwrap().user.as_deref(), Some("b"));
+        assert!(fs::read_to_string(&path).unwrap().contains("extra = 1"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
     }
 
     #[test]

@@ -89,6 +89,29 @@ pub(crate) struct NetworkError {
     pub(crate) reason: String,
 }
 
+/// A request ended `failed`, or an instance reached a status other than
+/// the one waited for.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct WaitFailed {
+    /// What failed, with the server's message and code when it gave them.
+    pub(crate) message: String,
+    /// The server's error code, if the request carried one.
+    pub(crate) code: Option<String>,
+    /// The request that failed, or the last one followed.
+    pub(crate) request_id: Option<String>,
+}
+
+/// A wait ran out of time.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct TimedOut {
+    /// What was still unfinished, and how to resume.
+    pub(crate) message: String,
+    /// The request being followed, if any.
+    pub(crate) request_id: Option<String>,
+}
+
 /// The user pressed Ctrl-C.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted")]

@@ -5,7 +5,11 @@
 
 use std::process::ExitCode;
 
-use crate::error::{self, ApiError, BadInput, Interrupted, NetworkError};
+use serde_json::{json, Value};
+
+use crate::cli::ErrorFormat;
+use crate::error::{self, ApiDetail, ApiError, BadInput, Interrupted, NetworkError};
+use crate::error::{TimedOut, WaitFailed};
 use crate::output;
 
 /// The command did what it was asked.
@@ -49,6 +53,12 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
     if error::find::<BadInput>(err).is_some() {
         return BAD_INPUT;
     }
+    if error::find::<WaitFailed>(err).is_some() {
+        return FAILED;
+    }
+    if error::find::<TimedOut>(err).is_some() {
+        return TIMED_OUT;
+    }
     if error::find::<NetworkError>(err).is_some() {
         return HTTP_FAILURE;
     }
@@ -60,10 +70,54 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// Reports `err` on stderr as one line and gives the matching exit code.
-pub fn fail(err: &anyhow::Error) -> ExitCode {
-    output::error_line(&format!("{err:#}"));
+/// Reports `err` on stderr, as one line or one JSON object, and gives the
+/// matching exit code.
+pub fn fail(err: &anyhow::Error, format: ErrorFormat) -> ExitCode {
+    match format {
+        ErrorFormat::Text => output::error_line(&format!("{err:#}")),
+        ErrorFormat::Json => output::error_json(&error_json(err)),
+    }
     ExitCode::from(code_for(err))
+}
+
+/// `{code, status, message, requestId, exitCode}` for `--error-format json`:
+/// the server's error code when it gave one, else a name for the kind.
+pub(crate) fn error_json(err: &anyhow::Error) -> Value {
+    let api = error::find::<ApiError>(err);
+    let failed = error::find::<WaitFailed>(err);
+    let timed_out = error::find::<TimedOut>(err);
+    let exit_code = code_for(err);
+    let api_code = api.and_then(|e| match &e.detail {
+        ApiDetail::Api { code, .. } => Some(code.clone()),
+        ApiDetail::Other { .. } => None,
+    });
+    let code = api_code
+        .or_else(|| failed.and_then(|f| f.code.clone()))
+        .unwrap_or_else(|| kind_name(exit_code).to_string());
+    let request_id = failed
+        .and_then(|f| f.request_id.clone())
+        .or_else(|| timed_out.and_then(|t| t.request_id.clone()));
+    json!({
+        "code": code,
+        "status": api.map(|e| e.status),
+        "message": format!("{err:#}"),
+        "requestId": request_id,
+        "exitCode": exit_code,
+    })
+}
+
+/// A code for errors the server did not name.
+fn kind_name(exit_code: u8) -> &'static str {
+    match exit_code {
+        BAD_INPUT => "BadInput",
+        HTTP_FAILURE => "HttpFailure",
+        AUTH => "Unauthorized",
+        NOT_FOUND => "NotFound",
+        FAILED => "Failed",
+        TIMED_OUT => "TimedOut",
+        INTERRUPTED => "Interrupted",
+        _ => "Internal",
+    }
 }
 
 #[cfg(test)]
@@ -93,6 +147,31 @@ mod tests {
         assert_eq!(code_for(&anyhow::anyhow!("boom")), INTERNAL);
         assert_eq!(code_for(&BadInput::new("x").into()), BAD_INPUT);
         assert_eq!(code_for(&Interrupted.into()), INTERRUPTED);
+    }
+
+    #[test]
+    fn error_json_carries_the_server_code() {
+        let detail = ApiDetail::Api {
+            code: "InstanceNotFound".into(),
+            message: "no such instance".into(),
+        };
+        let err = anyhow::Error::new(ApiError {
+            status: 404,
+            detail,
+        });
+        let value = error_json(&err.context("getting instance x"));
+        assert_eq!(value["code"], "InstanceNotFound");
+        assert_eq!(value["status"], 404);
+        assert_eq!(value["exitCode"], 5);
+        assert!(value["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("getting instance x: "));
+        let value = error_json(&BadInput::new("x").into());
+        assert_eq!(
+            (value["code"].as_str(), value["status"].is_null()),
+            (Some("BadInput"), true)
+        );
     }
 
     #[test]

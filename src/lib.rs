@@ -2,8 +2,9 @@
 //! emulator of that API.
 //!
 //! The client half (`cli`, `commands`, `client`, `config`, `state`,
-//! `params`, `output`, `exit`) never depends on the emulator's insides: it
-//! only starts it for the embedded default and for `serve`. The emulator
+//! `params`, `output`, `exit`, `jq`, `wait`) never depends on the
+//! emulator's insides: it only starts it for the embedded default and for
+//! `serve`. The emulator
 //! (`emulator`) never imports the client half.
 
 pub mod cli;
@@ -14,8 +15,10 @@ mod config_file;
 pub mod emulator;
 mod error;
 pub mod exit;
+mod jq;
 mod output;
 mod params;
 mod state;
+mod wait;
 
 pub use commands::run;

@@ -10,9 +10,10 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.global.verbose, matches!(cli.command, Command::Serve(_)));
+    let error_format = cli.global.error_format;
     match runcws::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => runcws::exit::fail(&err),
+        Err(err) => runcws::exit::fail(&err, error_format),
     }
 }
 

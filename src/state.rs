@@ -140,6 +140,24 @@ impl StateFile {
         Ok(changed)
     }
 
+    /// Where the file is.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Forgets both current ids (keeping fields of newer formats).
+    pub(crate) fn reset(&self) -> anyhow::Result<()> {
+        if !self.path.exists() {
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        let mut current = self.load()?;
+        current.request_id = None;
+        current.instance_id = None;
+        self.replace(&current)
+            .with_context(|| format!("writing state file {}", self.path.display()))
+    }
+
     fn folder(&self) -> &Path {
         match self.path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -306,6 +324,18 @@ mod tests {
             .get(IdKind::Request)
             .unwrap()
             .starts_with("request-"));
+    }
+
+    #[test]
+    fn reset_forgets_both_ids() {
+        let (_dir, state) = temp_state();
+        state.reset().unwrap();
+        state
+            .set(&[(IdKind::Request, "r"), (IdKind::Instance, "i")])
+            .unwrap();
+        state.reset().unwrap();
+        assert_eq!(state.load().unwrap().get(IdKind::Request), None);
+        assert_eq!(state.load().unwrap().get(IdKind::Instance), None);
     }
 
     #[test]

@@ -8,13 +8,17 @@ use anyhow::Context as _;
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::cli::GlobalArgs;
+use std::path::PathBuf;
+
+use crate::cli::{GlobalArgs, WaitTiming};
 use crate::client::{Call, Client, Target};
 use crate::config::{self, Endpoint, Inputs, Password};
 use crate::emulator::{self, DbLocation, Embedded, EmulatorConfig};
 use crate::error::BadInput;
-use crate::output::{self, Talk};
+use crate::jq::Filter;
+use crate::output::{Printer, Talk};
 use crate::state::{IdKind, StateFile};
+use crate::wait::Waiter;
 
 /// The base URL `options:` shows for the embedded default, whose real
 /// port changes with every run.
@@ -25,6 +29,7 @@ pub(crate) struct Context {
     pub(crate) client: Client,
     pub(crate) state: StateFile,
     pub(crate) talk: Talk,
+    pub(crate) printer: Printer,
     /// Keeps the in-process emulator serving while the command runs.
     _embedded: Option<Embedded>,
 }
@@ -32,18 +37,12 @@ pub(crate) struct Context {
 impl Context {
     /// Resolves the global flags, environment and config file.
     pub(crate) async fn resolve(global: GlobalArgs) -> anyhow::Result<Context> {
-        let inputs = Inputs {
-            endpoint: global.endpoint,
-            user: global.user,
-            password: std::env::var("RUNCWS_PASSWORD").ok().map(Password::new),
-        };
-        let settings = config::resolve(inputs)?;
+        // A bad filter is reported before anything is sent.
+        let printer = printer(&global)?;
+        let settings = config::resolve(inputs(&global))?;
         tracing::debug!(endpoint = %settings.endpoint, user = %settings.user, "resolved settings");
 
-        let state = match global.state {
-            Some(path) => StateFile::at(path),
-            None => StateFile::for_account(&settings.endpoint.to_string(), &settings.user)?,
-        };
+        let state = state_file(global.state, &settings.endpoint, &settings.user)?;
         // A broken state file is reported before anything is sent.
         state.load()?;
 
@@ -53,8 +52,15 @@ impl Context {
             client,
             state,
             talk: Talk::new(global.quiet),
+            printer,
             _embedded: embedded,
         })
+    }
+
+    /// A wait in this context for `want` (see `Waiter::new`).
+    pub(crate) fn waiter(&self, timing: &WaitTiming, want: Option<&str>) -> Waiter<'_> {
+        let want = want.map(String::from);
+        Waiter::new(&self.client, &self.state, self.talk, timing, want)
     }
 
     /// The id to act on: the one given, else the current one of `kind`.
@@ -92,17 +98,51 @@ impl Context {
         answer: Option<&Value>,
         ids: &[(IdKind, &str)],
     ) -> anyhow::Result<()> {
-        let recorded = self.state.set(ids);
-        for kind in recorded.iter().flatten() {
-            if let Some((_, id)) = ids.iter().find(|(k, _)| k == kind) {
+        let recorded = self.record(ids);
+        self.talk.result_marker();
+        if let Some(answer) = answer {
+            self.printer.result(answer)?;
+        }
+        recorded
+    }
+
+    /// Records `ids` as current, announcing those that changed.
+    pub(crate) fn record(&self, ids: &[(IdKind, &str)]) -> anyhow::Result<()> {
+        let changed = self.state.set(ids)?;
+        for kind in changed {
+            if let Some((_, id)) = ids.iter().find(|(k, _)| *k == kind) {
                 self.talk.setting(&kind.to_string(), id);
             }
         }
-        self.talk.result_marker();
-        if let Some(answer) = answer {
-            output::result(answer)?;
-        }
-        recorded.map(drop)
+        Ok(())
+    }
+}
+
+/// What the flags and environment give, before the config file.
+pub(crate) fn inputs(global: &GlobalArgs) -> Inputs {
+    Inputs {
+        endpoint: config::given(global.endpoint.clone(), "RUNCWS_ENDPOINT"),
+        user: config::given(global.user.clone(), "RUNCWS_USER"),
+        password: std::env::var("RUNCWS_PASSWORD").ok().map(Password::new),
+        profile: config::given(global.profile.clone(), "RUNCWS_PROFILE"),
+    }
+}
+
+/// The printer `--output` and `--jq` ask for.
+pub(crate) fn printer(global: &GlobalArgs) -> Result<Printer, BadInput> {
+    let filter = global.jq.as_deref().map(Filter::new).transpose()?;
+    Ok(Printer::new(global.output, filter))
+}
+
+/// The state file: `--state`, else the one of this endpoint and user.
+pub(crate) fn state_file(
+    given: Option<PathBuf>,
+    endpoint: &Endpoint,
+    user: &str,
+) -> Result<StateFile, BadInput> {
+    match given {
+        Some(path) => Ok(StateFile::at(path)),
+        None => StateFile::for_account(&endpoint.to_string(), user),
     }
 }
 

@@ -2,15 +2,22 @@
 
 use anyhow::Context as _;
 
-use super::answer_id;
 use super::context::Context;
+use super::{answer_id, finish_or_wait};
+use crate::cli::WaitArgs;
 use crate::client::Call;
 use crate::params;
 use crate::state::IdKind;
 
 /// `createimage FILE [--instance VM_ID]`: images a VM. The file gives only
 /// the image's metadata. Both the request and the new image become current.
-pub(crate) async fn create(ctx: &Context, file: &str, vm: Option<String>) -> anyhow::Result<()> {
+/// With `--wait`, prints the image once it is built.
+pub(crate) async fn create(
+    ctx: &Context,
+    file: &str,
+    vm: Option<String>,
+    wait: &WaitArgs,
+) -> anyhow::Result<()> {
     let body = params::read_image(file)?;
     let vm_id = ctx.pick_id(IdKind::Instance, vm)?;
 
@@ -31,5 +38,5 @@ pub(crate) async fn create(ctx: &Context, file: &str, vm: Option<String>) -> any
     .into_iter()
     .flatten()
     .collect();
-    ctx.finish(answer_ref, &ids)
+    finish_or_wait(ctx, answer_ref, &ids, wait, None).await
 }

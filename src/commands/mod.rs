@@ -8,13 +8,19 @@ mod context;
 mod image;
 mod instance;
 mod local;
+mod profile;
 mod request;
 mod serve;
+mod tools;
+mod wait;
 
 use anyhow::Context as _;
+use serde_json::Value;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, GlobalArgs, WaitArgs};
 use crate::error::Interrupted;
+use crate::state::IdKind;
+use crate::wait::Start;
 use context::Context;
 
 /// Runs the command `cli` describes.
@@ -22,6 +28,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match cli.command {
         Command::Serve(args) => return serve::run(args),
         Command::Local(args) => return local::run(args),
+        Command::Completions { shell } => return tools::completions(shell),
+        Command::Man => return tools::man(),
+        Command::State { action } => return tools::state(&cli.global, action),
+        Command::Config(_) => return profile::show(&cli.global),
+        Command::Configure(args) => return profile::configure(&cli.global, &args),
         command => command,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -29,7 +40,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
+        // Biased, so that a wait sees Ctrl-C first and says how to resume.
         tokio::select! {
+            biased;
             result = run_client(cli.global, command) => result,
             () = interrupted() => Err(Interrupted.into()),
         }
@@ -40,22 +53,57 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 async fn run_client(global: GlobalArgs, command: Command) -> anyhow::Result<()> {
     let ctx = Context::resolve(global).await?;
     match command {
-        Command::Createi { file } => instance::create(&ctx, &file).await,
+        Command::Createi { file, wait } => instance::create(&ctx, &file, &wait).await,
         Command::Getr { request_id } => request::get(&ctx, request_id).await,
-        Command::Geti { instance_id } => instance::get(&ctx, instance_id).await,
-        Command::Getir { instance_id } => instance::refresh(&ctx, instance_id).await,
+        Command::Geti {
+            instance_id,
+            save_key,
+        } => instance::get(&ctx, instance_id, save_key).await,
+        Command::Getir { instance_id, wait } => instance::refresh(&ctx, instance_id, &wait).await,
         Command::Listr(args) => request::list(&ctx, args.all).await,
         Command::Listi(args) => instance::list(&ctx, args.all).await,
-        Command::Deletei { instance_id } => instance::delete(&ctx, instance_id).await,
-        Command::Createimage { file, instance } => image::create(&ctx, &file, instance).await,
-        Command::Serve(_) | Command::Local(_) => {
-            unreachable!("emulator commands run before the client runtime")
-        }
+        Command::Deletei { instance_id, wait } => instance::delete(&ctx, instance_id, &wait).await,
+        Command::Createimage {
+            file,
+            instance,
+            wait,
+        } => image::create(&ctx, &file, instance, &wait).await,
+        Command::Wait(args) => wait::run(&ctx, args).await,
+        Command::Resources => request::resources(&ctx).await,
+        Command::Serve(_)
+        | Command::Local(_)
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::State { .. }
+        | Command::Config(_)
+        | Command::Configure(_) => unreachable!("local commands run before the client runtime"),
     }
 }
 
+/// Prints `answer` and records `ids`; with `--wait`, records them, waits
+/// for the request among them to settle its instance (in status `want`),
+/// and prints the instance instead.
+async fn finish_or_wait(
+    ctx: &Context,
+    answer: Option<&Value>,
+    ids: &[(IdKind, &str)],
+    wait: &WaitArgs,
+    want: Option<&str>,
+) -> anyhow::Result<()> {
+    if !wait.wait {
+        return ctx.finish(answer, ids);
+    }
+    ctx.record(ids)?;
+    let Some((_, request_id)) = ids.iter().find(|(kind, _)| *kind == IdKind::Request) else {
+        anyhow::bail!("the answer carries no requestId to wait on");
+    };
+    let start = Start::Request(request_id.to_string());
+    let instance = ctx.waiter(&wait.timing, want).run(start).await?;
+    ctx.finish(Some(&instance), &[])
+}
+
 /// Resolves on Ctrl-C; never, if the signal cannot be watched.
-async fn interrupted() {
+pub(crate) async fn interrupted() {
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
     }

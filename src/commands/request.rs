@@ -1,4 +1,4 @@
-//! Request commands: `getr` and `listr`.
+//! Request commands: `getr` and `listr`; and `resources`, the catalog.
 
 use anyhow::Context as _;
 use serde_json::Value;
@@ -35,6 +35,16 @@ pub(crate) async fn list(ctx: &Context, all: bool) -> anyhow::Result<()> {
         )
         .await
         .context("listing requests")?;
+
+    ctx.finish(answer.as_ref(), &[])
+}
+
+/// `resources`: the catalog of providers, regions and resources.
+pub(crate) async fn resources(ctx: &Context) -> anyhow::Result<()> {
+    let answer = ctx
+        .exchange("resources (retrieve the catalog)", &Call::catalog())
+        .await
+        .context("listing the catalog")?;
 
     ctx.finish(answer.as_ref(), &[])
 }

@@ -5,11 +5,22 @@
 //! tool (title, `options:`, setting lines, `----- RESULT -----`), which `-q`
 //! silences, and the one-line error report, which it never silences.
 //! A closed stdout (`runcws listi | head -c 10`) is not an error.
+//! `format` renders a result as `--output` asks, `table` lays out rows and
+//! `progress` is the live line (or plain lines) of a wait.
 
-use std::io::{self, Write};
+mod format;
+mod progress;
+mod table;
+
+use std::io::{self, IsTerminal as _, Write};
 
 use anyhow::Context as _;
 use serde_json::Value;
+
+use crate::cli::OutputFormat;
+use crate::jq::Filter;
+
+pub(crate) use progress::Progress;
 
 /// The talk on stderr around one command, silenced by `-q`.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +32,11 @@ impl Talk {
     /// Talk that prints unless `quiet`.
     pub(crate) fn new(quiet: bool) -> Talk {
         Talk { quiet }
+    }
+
+    /// True when `-q` silenced the talk.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet
     }
 
     /// The command's title line, e.g. `geti (retrieve instance)`.
@@ -38,6 +54,11 @@ impl Talk {
         self.line(&format!("##### setting current {name}: {id}"));
     }
 
+    /// A note about what a local command did.
+    pub(crate) fn note(&self, text: &str) {
+        self.line(text);
+    }
+
     /// The marker before the result.
     pub(crate) fn result_marker(&self) {
         self.line("----- RESULT -----");
@@ -50,10 +71,57 @@ impl Talk {
     }
 }
 
-/// Prints `result` alone on stdout, indented by two spaces, in the order
-/// its keys came in, and a newline. A closed stdout counts as success.
+/// How results go to stdout: the format, an optional jq filter, color.
+#[derive(Debug, Clone)]
+pub(crate) struct Printer {
+    format: OutputFormat,
+    jq: Option<Filter>,
+    color: bool,
+}
+
+impl Printer {
+    /// A printer for `format`, coloring JSON only on a terminal without
+    /// `NO_COLOR`.
+    pub(crate) fn new(format: OutputFormat, jq: Option<Filter>) -> Printer {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = io::stdout().is_terminal() && !no_color;
+        Printer { format, jq, color }
+    }
+
+    /// Prints `result` alone on stdout (by default indented by two spaces,
+    /// in the order its keys came in). With `--jq`, prints what the filter
+    /// selects, one value after another, strings raw.
+    pub(crate) fn result(&self, result: &Value) -> anyhow::Result<()> {
+        let text = match &self.jq {
+            None => format::render(result, self.format, self.color)?,
+            Some(filter) => {
+                let selected = filter.apply(result)?;
+                if selected.is_empty() {
+                    return Ok(());
+                }
+                let texts: anyhow::Result<Vec<String>> = selected
+                    .iter()
+                    .map(|value| match value {
+                        Value::String(text) => Ok(text.clone()),
+                        other => format::render(other, self.format, self.color),
+                    })
+                    .collect();
+                texts?.join("\n")
+            }
+        };
+        write_stdout(&text).context("writing the result to stdout")
+    }
+}
+
+/// Prints `result` alone on stdout as indented JSON, whatever `--output`
+/// says (for commands that resolve no printer).
 pub(crate) fn result(result: &Value) -> anyhow::Result<()> {
     write_stdout(&pretty(result)).context("writing the result to stdout")
+}
+
+/// Prints text as it is on stdout (completions, the man page).
+pub(crate) fn text(text: &str) -> anyhow::Result<()> {
+    write_stdout(text.trim_end_matches('\n')).context("writing to stdout")
 }
 
 /// Prints lines of data on stdout (what `serve` announces).
@@ -61,10 +129,25 @@ pub(crate) fn data_lines(lines: &[String]) -> anyhow::Result<()> {
     write_stdout(&lines.join("\n")).context("writing to stdout")
 }
 
+/// Asks `question` on stderr and reads one line of stdin, trimmed.
+pub(crate) fn ask(question: &str) -> io::Result<String> {
+    let mut err = io::stderr().lock();
+    write!(err, "{question}")?;
+    err.flush()?;
+    let mut line = String::new();
+    io::stdin().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
 /// Prints the one-line error report on stderr, never silenced.
 pub(crate) fn error_line(message: &str) {
     let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
     write_stderr(&format!("runcws: error: {one_line}"));
+}
+
+/// Prints an error as one JSON object on one line of stderr.
+pub(crate) fn error_json(error: &Value) {
+    write_stderr(&error.to_string());
 }
 
 /// Two-space indented JSON, as the original printed it.
@@ -82,6 +165,7 @@ fn write_stdout(text: &str) -> io::Result<()> {
     }
 }
 
+/// Writes one line on stderr: talk, errors and progress.
 fn write_stderr(text: &str) {
     // Nowhere is left to report a failure to write to stderr.
     let _ = writeln!(io::stderr().lock(), "{text}");

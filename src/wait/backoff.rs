@@ -1,0 +1,66 @@
+//! How long to pause between polls: from half a second, growing to ten,
+//! each pause jittered so that many waiting scripts spread out; or one
+//! fixed interval when the user pins it.
+
+use std::time::Duration;
+
+use rand::Rng as _;
+
+/// The first pause.
+const START: Duration = Duration::from_millis(500);
+/// The longest pause.
+const CAP: Duration = Duration::from_secs(10);
+/// How much each pause grows.
+const FACTOR: f64 = 1.6;
+/// Each pause is its nominal length times a factor in 1 ± this.
+const JITTER: f64 = 0.25;
+
+/// A sequence of pauses.
+#[derive(Debug, Clone)]
+pub(crate) struct Backoff {
+    next: Duration,
+    pinned: Option<Duration>,
+}
+
+impl Backoff {
+    /// Growing pauses, or always `pinned` when given.
+    pub(crate) fn new(pinned: Option<Duration>) -> Backoff {
+        Backoff {
+            next: START,
+            pinned,
+        }
+    }
+
+    /// The next pause.
+    pub(crate) fn next_delay(&mut self) -> Duration {
+        if let Some(pinned) = self.pinned {
+            return pinned;
+        }
+        let nominal = self.next;
+        self.next = nominal.mul_f64(FACTOR).min(CAP);
+        let factor = rand::thread_rng().gen_range(1.0 - JITTER..=1.0 + JITTER);
+        nominal.mul_f64(factor).min(CAP)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_to_the_cap_with_jitter() {
+        let mut backoff = Backoff::new(None);
+        let first = backoff.next_delay();
+        assert!(first >= START.mul_f64(0.75) && first <= START.mul_f64(1.25));
+        let later: Vec<Duration> = (0..20).map(|_| backoff.next_delay()).collect();
+        assert!(later.iter().all(|d| *d <= CAP));
+        assert!(later[19] >= CAP.mul_f64(0.75));
+    }
+
+    #[test]
+    fn a_pinned_interval_never_changes() {
+        let pinned = Duration::from_millis(42);
+        let mut backoff = Backoff::new(Some(pinned));
+        assert!((0..5).all(|_| backoff.next_delay() == pinned));
+    }
+}
