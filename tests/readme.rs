@@ -88,3 +88,13 @@ fn the_local_commands_example_runs_as_written() {
     );
     assert!(run.stdout.contains("\"reset\": true"), "{}", run.stdout);
 }
+
+#[test]
+fn the_readme_script_is_the_demo_script() {
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/demo/create-image-delete.sh"
+    ))
+    .unwrap();
+    assert_eq!(block("script"), script, "README and demo/create-image-delete.sh differ");
+}
