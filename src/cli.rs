@@ -70,6 +70,21 @@ pub struct GlobalArgs {
         env = "RUNCWS_ERROR_FORMAT"
     )]
     pub error_format: ErrorFormat,
+
+    /// Seconds to wait for a connection to the endpoint [default: 10]
+    #[arg(long, global = true, env = "RUNCWS_CONNECT_TIMEOUT", value_name = "SECS",
+          value_parser = crate::config_net::parse_seconds)]
+    pub connect_timeout: Option<Duration>,
+
+    /// Seconds to wait for each HTTP exchange as a whole [default: 60]
+    #[arg(long, global = true, env = "RUNCWS_HTTP_TIMEOUT", value_name = "SECS",
+          value_parser = crate::config_net::parse_seconds)]
+    pub http_timeout: Option<Duration>,
+
+    /// PEM file of CA certificates to trust for an https endpoint, besides
+    /// the system's (for private CAs)
+    #[arg(long, global = true, env = "RUNCWS_CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
 }
 
 /// How the result is printed.
@@ -135,6 +150,11 @@ pub enum Command {
         file: String,
         #[command(flatten)]
         wait: WaitArgs,
+        /// Idempotency key to send [default: a fresh one]. The same key
+        /// within 24 hours gets the first answer instead of a second
+        /// instance: use it to retry a create whose answer was lost
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
     },
     /// Retrieve a request; sets the current instanceId from it
     Getr {
@@ -177,6 +197,9 @@ pub enum Command {
         instance: Option<String>,
         #[command(flatten)]
         wait: WaitArgs,
+        /// Idempotency key to send [default: a fresh one], as for createi
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
     },
     /// Wait for a request to finish and its instance to settle; print the
     /// instance

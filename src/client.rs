@@ -1,125 +1,28 @@
 //! A thin async HTTP client for the CWS instance API.
 //!
-//! A `Call` describes one API call (method, path, query, body); the
-//! `Client` shows it (the original's `options:` echo) and sends it with
-//! basic auth. Answers are `serde_json::Value`s, in the server's key order.
+//! A `Call` describes one API call; the `Client` shows it (the original's
+//! `options:` echo) and sends it with basic auth, retrying as `retry`
+//! allows. Answers are `serde_json::Value`s, in the server's key order.
 //! Non-2xx answers become an `ApiError`; an unreachable endpoint a
 //! `NetworkError` naming it. Headers and the password are never logged.
+//! Redirects are followed, but reqwest drops the credentials when one
+//! leads to another host or port; a 401 from there says so.
 
-use std::time::{Duration, Instant};
+mod answer;
+mod call;
+mod retry;
 
-use reqwest::{header, Method, Url};
+use std::time::{Instant, SystemTime};
+
+use anyhow::Context as _;
+use reqwest::{header, Url};
 use serde_json::{json, Value};
 
 use crate::config::Password;
-use crate::error::{ApiDetail, ApiError, NetworkError};
-
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const TIMEOUT: Duration = Duration::from_secs(60);
-/// How much of a non-JSON body an error shows.
-const EXCERPT_CHARS: usize = 200;
-
-/// One API call, before it is sent.
-#[derive(Debug, Clone)]
-pub(crate) struct Call {
-    method: Method,
-    segments: Vec<String>,
-    query: Option<(&'static str, &'static str)>,
-    body: Option<Value>,
-    idempotency_key: Option<String>,
-}
-
-impl Call {
-    fn new(method: Method, segments: &[&str]) -> Call {
-        Call {
-            method,
-            segments: segments.iter().map(|s| s.to_string()).collect(),
-            query: None,
-            body: None,
-            idempotency_key: None,
-        }
-    }
-
-    fn query(mut self, name: &'static str, value: &'static str) -> Call {
-        self.query = Some((name, value));
-        self
-    }
-
-    fn body(mut self, body: Value) -> Call {
-        self.body = Some(body);
-        self
-    }
-
-    /// `POST /resource/{resourceUri}`, with a fresh idempotency key.
-    pub(crate) fn create(resource_uri: &str, body: Value) -> Call {
-        let mut segments = vec!["resource"];
-        segments.extend(resource_uri.split('/'));
-        let mut call = Call::new(Method::POST, &segments).body(body);
-        call.idempotency_key = Some(uuid::Uuid::new_v4().to_string());
-        call
-    }
-
-    /// `GET /request/{id}`: an array holding that one request.
-    pub(crate) fn get_request(id: &str) -> Call {
-        Call::new(Method::GET, &["request", id])
-    }
-
-    /// `GET /request`, cleaning finished requests up unless `all`.
-    pub(crate) fn list_requests(all: bool) -> Call {
-        Call::new(Method::GET, &["request"]).cleanup(all)
-    }
-
-    /// `GET /instance/{id}`: the instance as last stored.
-    pub(crate) fn get_instance(id: &str) -> Call {
-        Call::new(Method::GET, &["instance", id])
-    }
-
-    /// `GET /instance/{id}?refresh=true`: a request that reads the provider.
-    pub(crate) fn refresh_instance(id: &str) -> Call {
-        Call::new(Method::GET, &["instance", id]).query("refresh", "true")
-    }
-
-    /// `GET /instance`, cleaning long-deleted instances up unless `all`.
-    pub(crate) fn list_instances(all: bool) -> Call {
-        Call::new(Method::GET, &["instance"]).cleanup(all)
-    }
-
-    /// `DELETE /instance/{id}`: a delete request.
-    pub(crate) fn delete_instance(id: &str) -> Call {
-        Call::new(Method::DELETE, &["instance", id])
-    }
-
-    /// `POST /instance/{vmId}?action=image` with the image's metadata.
-    pub(crate) fn create_image(vm_id: &str, body: Value) -> Call {
-        Call::new(Method::POST, &["instance", vm_id])
-            .query("action", "image")
-            .body(body)
-    }
-
-    /// `GET /resource`: the catalog.
-    pub(crate) fn catalog() -> Call {
-        Call::new(Method::GET, &["resource"])
-    }
-
-    fn cleanup(self, all: bool) -> Call {
-        match all {
-            true => self,
-            false => self.query("cleanup", "true"),
-        }
-    }
-
-    /// This call's URL under `base`, each path segment escaped.
-    fn url(&self, base: &Url) -> Url {
-        let mut url = base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(&self.segments);
-        }
-        if let Some((name, value)) = self.query {
-            url.query_pairs_mut().append_pair(name, value);
-        }
-        url
-    }
-}
+use crate::config_net::NetSettings;
+use crate::error::{BadInput, NetworkError, Stage};
+use answer::Answer;
+pub(crate) use call::{new_idempotency_key, Call};
 
 /// Sends calls to one endpoint as one user.
 pub(crate) struct Client {
@@ -129,6 +32,7 @@ pub(crate) struct Client {
     endpoint_name: String,
     user: String,
     password: Password,
+    net: NetSettings,
 }
 
 /// How a `Client` reaches its server.
@@ -145,15 +49,25 @@ pub(crate) struct Target {
 
 impl Client {
     /// A client for `target`, sending `user` and `password` as basic auth.
-    pub(crate) fn new(target: Target, user: String, password: Password) -> anyhow::Result<Client> {
+    /// Proxies come from `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (either
+    /// case) unless the target bypasses them.
+    pub(crate) fn new(
+        target: Target,
+        user: String,
+        password: Password,
+        net: NetSettings,
+    ) -> anyhow::Result<Client> {
         let mut builder = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TIMEOUT)
+            .connect_timeout(net.connect_timeout)
+            .timeout(net.http_timeout)
             .user_agent(concat!("runcws/", env!("CARGO_PKG_VERSION")));
         if target.no_proxy {
             builder = builder.no_proxy();
         }
-        let http = builder.build()?;
+        for certificate in read_cacert(&net)? {
+            builder = builder.add_root_certificate(certificate);
+        }
+        let http = builder.build().context("setting up the HTTP client")?;
         Ok(Client {
             http,
             base: target.base,
@@ -161,6 +75,7 @@ impl Client {
             endpoint_name: target.endpoint_name,
             user,
             password,
+            net,
         })
     }
 
@@ -177,8 +92,29 @@ impl Client {
         options
     }
 
-    /// Sends `call`; the answer's JSON, or `None` for an empty body.
+    /// Sends `call`, again while `retry` allows; the answer's JSON, or
+    /// `None` for an empty body.
     pub(crate) async fn send(&self, call: &Call) -> anyhow::Result<Option<Value>> {
+        let mut attempt = 1;
+        loop {
+            let result = self.send_once(call).await;
+            let Some(wait) = retry::delay(call.effect, attempt, &result) else {
+                return result?.decode();
+            };
+            tracing::debug!(
+                "sending {} again in {:.1} s (attempt {} of {})",
+                call.method,
+                wait.as_secs_f64(),
+                attempt + 1,
+                retry::MAX_ATTEMPTS
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt: the whole answer, or how the exchange failed.
+    async fn send_once(&self, call: &Call) -> Result<Answer, NetworkError> {
         let url = call.url(&self.base);
         let mut request = self
             .http
@@ -193,79 +129,74 @@ impl Client {
 
         let started = Instant::now();
         let response = request.send().await.map_err(|e| self.network_error(&e))?;
-        let status = response.status();
-        let content_type = content_type(&response);
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+        let foreign_origin = answer::foreign_origin(&url, response.url());
+        let content_type = answer::content_type(&response);
         let bytes = response.bytes().await.map_err(|e| self.network_error(&e))?;
+
         let elapsed = started.elapsed().as_millis();
-        tracing::debug!(
-            "{} {} {} {elapsed}ms",
-            call.method,
-            url.path(),
-            status.as_u16()
-        );
-        tracing::trace!(body = %excerpt(&bytes, 2000), "answer body");
-        decode(status.as_u16(), &content_type, &bytes)
+        tracing::debug!("{} {} {status} {elapsed}ms", call.method, url.path());
+        tracing::trace!(body = %answer::excerpt(&bytes, 2000), "answer body");
+        Ok(Answer {
+            status,
+            content_type,
+            retry_after,
+            foreign_origin,
+            bytes: bytes.to_vec(),
+        })
     }
 
     fn network_error(&self, err: &reqwest::Error) -> NetworkError {
+        let stage = match (err.is_connect(), err.is_timeout()) {
+            (true, _) => Stage::Connect,
+            (false, true) => Stage::Timeout,
+            (false, false) => Stage::Exchange,
+        };
+        let reason = match stage {
+            Stage::Timeout => format!(
+                "no answer within {} s (--http-timeout)",
+                self.net.http_timeout.as_secs_f64()
+            ),
+            _ => network_reason(err),
+        };
         NetworkError {
             endpoint: self.endpoint_name.clone(),
-            reason: network_reason(err),
+            reason,
+            stage,
         }
     }
 }
 
-/// Turns an answer into its JSON or a typed error.
-fn decode(status: u16, content_type: &str, bytes: &[u8]) -> anyhow::Result<Option<Value>> {
-    let is_success = (200..300).contains(&status);
-    if is_success && bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+/// The certificates of the `--cacert` file, if one is given.
+fn read_cacert(net: &NetSettings) -> Result<Vec<reqwest::Certificate>, BadInput> {
+    let Some(path) = &net.cacert else {
+        return Ok(Vec::new());
+    };
+    let name = path.display();
+    let pem = std::fs::read(path)
+        .map_err(|e| BadInput::caused_by(format!("reading CA file {name}"), e))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| BadInput::new(format!("CA file {name} is not PEM certificates")))?;
+    if certificates.is_empty() {
+        return Err(BadInput::new(format!(
+            "CA file {name} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        )));
     }
-    let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
-    if is_success {
-        if let Some(value) = parsed {
-            return Ok(Some(value));
-        }
-    }
-    let api_detail = parsed.as_ref().and_then(|v| {
-        let error = v.get("error")?;
-        Some(ApiDetail::Api {
-            code: error.get("code")?.as_str()?.to_string(),
-            message: error.get("message")?.as_str()?.to_string(),
-        })
-    });
-    let detail = api_detail.unwrap_or_else(|| ApiDetail::Other {
-        content_type: content_type.to_string(),
-        excerpt: excerpt(bytes, EXCERPT_CHARS),
-    });
-    Err(ApiError { status, detail }.into())
-}
-
-fn content_type(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("untyped")
-        .to_string()
-}
-
-/// The first `max` characters of `bytes`, whitespace collapsed.
-fn excerpt(bytes: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match words.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &words[..cut]),
-        None => words,
-    }
+    Ok(certificates)
 }
 
 /// A short reason for a failed exchange, without reqwest's URL-laden text.
 fn network_reason(err: &reqwest::Error) -> String {
     if err.is_timeout() {
-        return format!("no answer within {} s", TIMEOUT.as_secs());
+        return "timed out while connecting (--connect-timeout)".to_string();
     }
     let mut source = std::error::Error::source(err);
+    let mut innermost = None;
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             return match io.kind() {
@@ -273,11 +204,13 @@ fn network_reason(err: &reqwest::Error) -> String {
                 _ => io.to_string(),
             };
         }
+        innermost = Some(cause.to_string());
         source = cause.source();
     }
-    match err.is_connect() {
-        true => "cannot connect".to_string(),
-        false => text_without_url(err),
+    match (err.is_connect(), innermost) {
+        (true, _) => "cannot connect".to_string(),
+        (false, Some(cause)) => cause,
+        (false, None) => text_without_url(err),
     }
 }
 

@@ -14,6 +14,7 @@ use std::io::IsTerminal as _;
 use reqwest::Url;
 
 use crate::config_file::{self, ConfigFile, Profile, DEFAULT_PROFILE};
+use crate::config_net::{self, NetInputs, NetSettings};
 use crate::emulator::accounts;
 use crate::error::BadInput;
 
@@ -148,6 +149,8 @@ pub(crate) struct Inputs {
     pub(crate) password: Option<Password>,
     /// `--profile`, else `RUNCWS_PROFILE`.
     pub(crate) profile: Option<(String, Source)>,
+    /// Timeouts and CA file from flags and environment.
+    pub(crate) net: NetInputs,
 }
 
 /// The resolved endpoint and credentials.
@@ -156,12 +159,16 @@ pub(crate) struct Settings {
     pub(crate) endpoint: Endpoint,
     pub(crate) user: String,
     pub(crate) password: Password,
+    pub(crate) net: NetSettings,
 }
 
 /// Resolves the settings from `inputs` and the config file, prompting for
 /// a missing password when stdin is a terminal.
-pub(crate) fn resolve(inputs: Inputs) -> anyhow::Result<Settings> {
-    let partial = resolve_partial(inputs)?;
+pub(crate) fn resolve(mut inputs: Inputs) -> anyhow::Result<Settings> {
+    let file = config_file::load()?;
+    let (_, profile) = pick_profile(&inputs, file.as_ref())?;
+    let net = config_net::resolve(std::mem::take(&mut inputs.net), &profile)?;
+    let partial = merge(inputs, file.as_ref())?;
     let password = match partial.password {
         Some(password) => password,
         None => prompt_password(&partial.endpoint, &partial.user)?,
@@ -170,6 +177,7 @@ pub(crate) fn resolve(inputs: Inputs) -> anyhow::Result<Settings> {
         endpoint: partial.endpoint,
         user: partial.user,
         password,
+        net,
     })
 }
 
@@ -301,6 +309,7 @@ mod tests {
             user: user.map(|u| (u.to_string(), Source::Flag)),
             password: password.map(Password::new),
             profile: None,
+            net: NetInputs::default(),
         }
     }
 

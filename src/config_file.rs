@@ -7,6 +7,9 @@
 //! endpoint = "http://127.0.0.1:7780/api"
 //! user = "63a25f81-15dd-481e-a4d4-c5ed9a80f93a"
 //! password = "…"
+//! connect_timeout = 10   # seconds
+//! http_timeout = 60      # seconds, for each whole exchange
+//! cacert = "/etc/ssl/private-ca.pem"
 //! ```
 //!
 //! Unknown keys are ignored, so a file from a newer runcws still works;
@@ -46,6 +49,15 @@ pub(crate) struct Profile {
     pub(crate) user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) password: Option<String>,
+    /// Seconds to wait for a connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) connect_timeout: Option<f64>,
+    /// Seconds to wait for one whole exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) http_timeout: Option<f64>,
+    /// PEM file of CA certificates to trust besides the system's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) cacert: Option<std::path::PathBuf>,
 }
 
 /// The profile used when none is named.
@@ -254,6 +266,7 @@ mod tests {
             endpoint: Some("http://127.0.0.1:1/api".into()),
             user: Some("b".into()),
             password: None,
+            ..Profile::default()
         };
         save_profile_at(&path, "staging", &profile).unwrap();
         let file = load_from(&path).unwrap().unwrap();

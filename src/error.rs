@@ -87,6 +87,34 @@ pub(crate) struct NetworkError {
     pub(crate) endpoint: String,
     /// A short cause, such as `connection refused`.
     pub(crate) reason: String,
+    /// How far the exchange got before it failed.
+    pub(crate) stage: Stage,
+}
+
+/// How far a failed exchange got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// No connection was made: the request certainly never left.
+    Connect,
+    /// The connection failed after the request may have been sent.
+    Exchange,
+    /// The request was sent but no whole answer came in time.
+    Timeout,
+}
+
+impl NetworkError {
+    /// Whether the server may have received and acted on the request.
+    pub(crate) fn may_have_arrived(&self) -> bool {
+        self.stage != Stage::Connect
+    }
+}
+
+/// A create whose answer was lost: it may or may not have happened.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct UnknownOutcome {
+    /// The cause, the unknown outcome and how to retry or look.
+    pub(crate) message: String,
 }
 
 /// A request ended `failed`, or an instance reached a status other than

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::cli::ErrorFormat;
 use crate::error::{self, ApiDetail, ApiError, BadInput, Interrupted, NetworkError};
-use crate::error::{TimedOut, WaitFailed};
+use crate::error::{TimedOut, UnknownOutcome, WaitFailed};
 use crate::output;
 
 /// The command did what it was asked.
@@ -59,7 +59,7 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
     if error::find::<TimedOut>(err).is_some() {
         return TIMED_OUT;
     }
-    if error::find::<NetworkError>(err).is_some() {
+    if error::find::<NetworkError>(err).is_some() || error::find::<UnknownOutcome>(err).is_some() {
         return HTTP_FAILURE;
     }
     match error::find::<ApiError>(err).map(|e| e.status) {
@@ -147,6 +147,10 @@ mod tests {
         assert_eq!(code_for(&anyhow::anyhow!("boom")), INTERNAL);
         assert_eq!(code_for(&BadInput::new("x").into()), BAD_INPUT);
         assert_eq!(code_for(&Interrupted.into()), INTERRUPTED);
+        let unknown = UnknownOutcome {
+            message: "lost".into(),
+        };
+        assert_eq!(code_for(&unknown.into()), HTTP_FAILURE);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod client;
 mod commands;
 mod config;
 mod config_file;
+mod config_net;
 pub mod emulator;
 mod error;
 pub mod exit;

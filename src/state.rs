@@ -110,12 +110,7 @@ impl StateFile {
                 return Err(BadInput::caused_by(what, e));
             }
         };
-        serde_json::from_slice(&bytes).map_err(|e| {
-            BadInput::new(format!(
-                "state file {} is corrupt ({e}): delete it to forget the current ids",
-                self.path.display()
-            ))
-        })
+        parse(&self.path, &bytes)
     }
 
     /// Sets the given ids under the lock and reports those that changed,
@@ -192,6 +187,29 @@ impl StateFile {
         sync_dir(self.folder());
         Ok(())
     }
+}
+
+/// Parses and migrates the bytes of the state file at `path`.
+fn parse(path: &Path, bytes: &[u8]) -> Result<Current, BadInput> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let current: Current = serde_json::from_slice(bytes).map_err(|e| {
+        BadInput::new(format!(
+            "state file {} is corrupt ({e}): run `runcws state reset`, or delete the \
+             file, to forget the current ids",
+            path.display()
+        ))
+    })?;
+    Ok(migrate(current))
+}
+
+/// Brings an older format up to `VERSION`. A file without a version is
+/// version 1 written by hand; a newer one is read as far as it is known,
+/// and its unknown fields and version are kept.
+fn migrate(mut current: Current) -> Current {
+    if current.version == 0 {
+        current.version = VERSION;
+    }
+    current
 }
 
 /// A short, stable name for an endpoint and user.
@@ -299,8 +317,15 @@ mod tests {
         fs::write(&state.path, "{\"requestId\": ").unwrap();
         let err = state.load().unwrap_err().to_string();
         assert!(err.contains(&state.path.display().to_string()), "{err}");
-        assert!(err.contains("delete it"), "{err}");
+        assert!(err.contains("run `runcws state reset`"), "{err}");
         assert!(state.set(&[(IdKind::Request, "r")]).is_err());
+    }
+
+    #[test]
+    fn an_unversioned_file_is_migrated() {
+        let current = parse(Path::new("s"), br#"{"requestId":"r"}"#).unwrap();
+        assert_eq!(current.version, VERSION);
+        assert_eq!(current.get(IdKind::Request), Some("r"));
     }
 
     #[test]

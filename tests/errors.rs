@@ -139,7 +139,7 @@ fn broken_state_and_config_files_are_named() {
         2,
         &format!("state file {} is corrupt", state.display()),
     );
-    assert!(run.stderr.contains("delete it"));
+    assert!(run.stderr.contains("run `runcws state reset`"));
 
     let config = home.write("config/runcws/config.toml", "[profiles.default\n");
     let run = client.run(&["listi"]);

@@ -1,7 +1,8 @@
 //! Client tests against a throwaway HTTP server on 127.0.0.1.
 
 use super::*;
-use crate::error;
+use crate::error::{self, ApiError};
+use answer::excerpt;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
@@ -61,7 +62,13 @@ fn client(base: Url) -> Client {
         endpoint_name: "test-endpoint".into(),
         no_proxy: true,
     };
-    Client::new(target, "user-1".into(), Password::new("pw-1")).unwrap()
+    Client::new(
+        target,
+        "user-1".into(),
+        Password::new("pw-1"),
+        NetSettings::default(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -69,7 +76,7 @@ fn calls_build_the_api_urls() {
     let base = Url::parse(BASE).unwrap();
     let url = |call: Call| call.url(&base).to_string();
     assert_eq!(
-        url(Call::create("kp/hpcloud/nova/standard", json!({}))),
+        url(Call::create("kp/hpcloud/nova/standard", json!({}), "k")),
         "http://127.0.0.1:1/api/resource/kp/hpcloud/nova/standard"
     );
     assert_eq!(
@@ -89,7 +96,7 @@ fn calls_build_the_api_urls() {
         "http://127.0.0.1:1/api/instance/i?refresh=true"
     );
     assert_eq!(
-        url(Call::create_image("v", json!({}))),
+        url(Call::create_image("v", json!({}), "k")),
         "http://127.0.0.1:1/api/instance/v?action=image"
     );
     assert_eq!(
@@ -104,6 +111,7 @@ fn options_echo_the_call_with_the_password_hidden() {
     let call = Call::create(
         "kp/hpcloud/nova/standard",
         json!({"metadata": {"name": "KP1"}}),
+        "k",
     );
     let shown = serde_json::to_string(&client.options(&call)).unwrap();
     assert_eq!(
@@ -118,7 +126,7 @@ fn options_echo_the_call_with_the_password_hidden() {
 async fn a_create_sends_auth_json_and_an_idempotency_key() {
     let body = "{\"requestId\":\"r\",\"a\":[1]}\n";
     let (base, server) = serve_once(answer("200 OK", "application/json", body)).await;
-    let call = Call::create("kp/hpcloud/nova/standard", json!({"metadata": {}}));
+    let call = Call::create("kp/hpcloud/nova/standard", json!({"metadata": {}}), "key-1");
     let answer = client(base).send(&call).await.unwrap().unwrap();
     assert_eq!(answer.to_string(), r#"{"requestId":"r","a":[1]}"#);
 
@@ -129,7 +137,7 @@ async fn a_create_sends_auth_json_and_an_idempotency_key() {
         request.contains("authorization: basic dxnlci0xonb3lte="),
         "{request}"
     );
-    assert!(request.contains("idempotency-key: "));
+    assert!(request.contains("idempotency-key: key-1\r\n"));
     assert!(request.contains("content-type: application/json"));
     assert!(request.ends_with(r#"{"metadata":{}}"#));
 }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use crate::cli::{GlobalArgs, WaitTiming};
 use crate::client::{Call, Client, Target};
 use crate::config::{self, Endpoint, Inputs, Password};
+use crate::config_net::NetInputs;
 use crate::emulator::{self, DbLocation, Embedded, EmulatorConfig};
 use crate::error::BadInput;
 use crate::jq::Filter;
@@ -47,7 +48,7 @@ impl Context {
         state.load()?;
 
         let (target, embedded) = connect(&settings.endpoint).await?;
-        let client = Client::new(target, settings.user, settings.password)?;
+        let client = Client::new(target, settings.user, settings.password, settings.net)?;
         Ok(Context {
             client,
             state,
@@ -125,6 +126,11 @@ pub(crate) fn inputs(global: &GlobalArgs) -> Inputs {
         user: config::given(global.user.clone(), "RUNCWS_USER"),
         password: std::env::var("RUNCWS_PASSWORD").ok().map(Password::new),
         profile: config::given(global.profile.clone(), "RUNCWS_PROFILE"),
+        net: NetInputs {
+            connect_timeout: global.connect_timeout,
+            http_timeout: global.http_timeout,
+            cacert: global.cacert.clone(),
+        },
     }
 }
 

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::context::Context;
 use super::{answer_id, finish_or_wait};
 use crate::cli::WaitArgs;
+use super::lost;
 use crate::client::Call;
 use crate::error::BadInput;
 use crate::params;
@@ -16,14 +17,22 @@ use crate::state::IdKind;
 /// `createi FILE`: creates an instance from a resource. The answer is the
 /// create request; its id becomes current. The new instance's id becomes
 /// current only with `getr`, as in the original (or as `--wait` learns it).
-pub(crate) async fn create(ctx: &Context, file: &str, wait: &WaitArgs) -> anyhow::Result<()> {
+/// A lost answer says so, with the command that retries it safely.
+pub(crate) async fn create(
+    ctx: &Context,
+    file: &str,
+    wait: &WaitArgs,
+    key: Option<String>,
+) -> anyhow::Result<()> {
     let params = params::read_create(file)?;
+    let key = lost::pick_key(key)?;
 
-    let call = Call::create(&params.resource_uri, params.body);
+    let call = Call::create(&params.resource_uri, params.body, &key);
     let answer = ctx
         .exchange("createi (create instance from resource)", &call)
         .await
-        .with_context(|| format!("creating an instance of {}", params.resource_uri))?;
+        .with_context(|| format!("creating an instance of {}", params.resource_uri))
+        .map_err(|err| lost::explain(err, &key))?;
 
     let request_id = answer.as_ref().and_then(|a| answer_id(a, "requestId"));
     let ids = request_id.map(|id| (IdKind::Request, id));

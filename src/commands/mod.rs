@@ -8,6 +8,7 @@ mod context;
 mod image;
 mod instance;
 mod local;
+mod lost;
 mod profile;
 mod request;
 mod serve;
@@ -53,7 +54,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 async fn run_client(global: GlobalArgs, command: Command) -> anyhow::Result<()> {
     let ctx = Context::resolve(global).await?;
     match command {
-        Command::Createi { file, wait } => instance::create(&ctx, &file, &wait).await,
+        Command::Createi {
+            file,
+            wait,
+            idempotency_key,
+        } => instance::create(&ctx, &file, &wait, idempotency_key).await,
         Command::Getr { request_id } => request::get(&ctx, request_id).await,
         Command::Geti {
             instance_id,
@@ -67,7 +72,8 @@ async fn run_client(global: GlobalArgs, command: Command) -> anyhow::Result<()> 
             file,
             instance,
             wait,
-        } => image::create(&ctx, &file, instance, &wait).await,
+            idempotency_key,
+        } => image::create(&ctx, &file, instance, &wait, idempotency_key).await,
         Command::Wait(args) => wait::run(&ctx, args).await,
         Command::Resources => request::resources(&ctx).await,
         Command::Serve(_)

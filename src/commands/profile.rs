@@ -68,6 +68,9 @@ pub(crate) fn configure(global: &GlobalArgs, args: &ConfigureArgs) -> anyhow::Re
         endpoint,
         user,
         password,
+        connect_timeout: existing.connect_timeout,
+        http_timeout: existing.http_timeout,
+        cacert: existing.cacert,
     };
     let path = config_file::save_profile(&name, &profile)?;
     Talk::new(global.quiet).note(&format!("wrote profile {name} to {}", path.display()));
