@@ -114,8 +114,13 @@ impl StateFile {
     }
 
     /// Sets the given ids under the lock and reports those that changed,
-    /// in the order given. Writes nothing when nothing changed.
+    /// in the order given. Writes nothing, and takes no lock, when nothing
+    /// would change, so that read-only commands never wait on a writer.
     pub(crate) fn set(&self, ids: &[(IdKind, &str)]) -> anyhow::Result<Vec<IdKind>> {
+        let unlocked = self.load()?;
+        if ids.iter().all(|(kind, id)| unlocked.get(*kind) == Some(*id)) {
+            return Ok(Vec::new());
+        }
         let dir = self.folder();
         create_private_dir(dir)
             .with_context(|| format!("creating state folder {}", dir.display()))?;
@@ -319,6 +324,16 @@ mod tests {
         assert!(err.contains(&state.path.display().to_string()), "{err}");
         assert!(err.contains("run `runcws state reset`"), "{err}");
         assert!(state.set(&[(IdKind::Request, "r")]).is_err());
+    }
+
+    #[test]
+    fn setting_nothing_new_takes_no_lock() {
+        let (_dir, state) = temp_state();
+        state.set(&[(IdKind::Request, "r")]).unwrap();
+        let lock = state.lock().unwrap();
+        assert_eq!(state.set(&[]).unwrap(), vec![]);
+        assert_eq!(state.set(&[(IdKind::Request, "r")]).unwrap(), vec![]);
+        drop(lock);
     }
 
     #[test]
