@@ -118,7 +118,10 @@ impl StateFile {
     /// would change, so that read-only commands never wait on a writer.
     pub(crate) fn set(&self, ids: &[(IdKind, &str)]) -> anyhow::Result<Vec<IdKind>> {
         let unlocked = self.load()?;
-        if ids.iter().all(|(kind, id)| unlocked.get(*kind) == Some(*id)) {
+        if ids
+            .iter()
+            .all(|(kind, id)| unlocked.get(*kind) == Some(*id))
+        {
             return Ok(Vec::new());
         }
         let dir = self.folder();

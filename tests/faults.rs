@@ -28,7 +28,11 @@ fn last_line(run: &Run) -> &str {
 fn a_server_that_never_answers_times_out() {
     let home = Home::new();
     let server = Fake::start(|_, _| Reply::Hang);
-    let run = runcws(&home, &server.base_url, &["geti", "i-1", "--http-timeout", "1"]);
+    let run = runcws(
+        &home,
+        &server.base_url,
+        &["geti", "i-1", "--http-timeout", "1"],
+    );
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(last_line(&run).ends_with("no answer within 1 s (--http-timeout)"));
     // A timeout is not retried: the server would not answer the next time.
@@ -184,6 +188,10 @@ fn a_missing_ca_file_is_bad_input() {
     home.write("empty.pem", "not a certificate\n");
     let run = runcws(&home, &server.base_url, &["listi", "--cacert", "empty.pem"]);
     assert_eq!(run.code, 2);
-    assert!(last_line(&run).contains("empty.pem holds no PEM certificate"), "{}", run.stderr);
+    assert!(
+        last_line(&run).contains("empty.pem holds no PEM certificate"),
+        "{}",
+        run.stderr
+    );
     assert!(server.requests().is_empty());
 }

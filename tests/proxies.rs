@@ -46,13 +46,21 @@ fn https_proxy_tunnels_https_endpoints() {
     let proxy = Fake::always(fake::response("403 Forbidden", &[], ""));
     let url = format!("http://127.0.0.1:{}", proxy.port);
     for name in ["HTTPS_PROXY", "https_proxy"] {
-        let run = runcws(&home, "https://127.0.0.1:9/api", &[(name, &url)], &["listi"]);
+        let run = runcws(
+            &home,
+            "https://127.0.0.1:9/api",
+            &[(name, &url)],
+            &["listi"],
+        );
         assert_eq!(run.code, 3, "{}", run.stderr);
     }
     let requests = proxy.requests();
     assert!(!requests.is_empty());
     for request in requests {
-        assert!(request.starts_with("CONNECT 127.0.0.1:9 HTTP/1.1\r\n"), "{request}");
+        assert!(
+            request.starts_with("CONNECT 127.0.0.1:9 HTTP/1.1\r\n"),
+            "{request}"
+        );
         assert_eq!(fake::header(&request, "authorization"), None);
     }
 }
@@ -77,7 +85,13 @@ fn the_built_in_emulator_never_uses_a_proxy() {
     let proxy = Fake::start(|_, _| Reply::Drop);
     let url = format!("http://127.0.0.1:{}", proxy.port);
     let mut command = home.command();
-    for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"] {
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "all_proxy",
+    ] {
         command.env(name, &url);
     }
     let run = Run::from(command.args(["listi", "--all"]).output().unwrap());

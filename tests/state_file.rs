@@ -187,7 +187,8 @@ fn files_are_private_under_umask_022_and_loose_ones_warned() {
     };
     let run = client.run(&["listi", "--all"]);
     assert!(
-        run.stderr.contains("holds a password but others can read it"),
+        run.stderr
+            .contains("holds a password but others can read it"),
         "{}",
         run.stderr
     );
@@ -201,11 +202,24 @@ fn the_same_idempotency_key_never_creates_twice() {
         home: &home,
         base_url: Some(server.base_url.clone()),
     };
-    let args = ["createi", "demo/kp.create.json", "--idempotency-key", "retry-1"];
+    let args = [
+        "createi",
+        "demo/kp.create.json",
+        "--idempotency-key",
+        "retry-1",
+    ];
     let first = client.run(&args).json();
     let second = client.run(&args).json();
     assert_eq!(first["requestId"], second["requestId"]);
-    assert_eq!(client.run(&["listr", "--all"]).json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        client
+            .run(&["listr", "--all"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let run = client.run(&["createi", "demo/kp.create.json", "--idempotency-key", "a b"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -226,7 +240,10 @@ fn comments_in_parameter_files_are_bad_input_and_send_nothing() {
     let run = client.run(&["createi", "commented.json"]);
     assert_eq!(run.code, 2);
     let last = run.stderr.lines().last().unwrap();
-    assert!(last.starts_with("runcws: error: commented.json:2:3: invalid JSON"), "{last}");
+    assert!(
+        last.starts_with("runcws: error: commented.json:2:3: invalid JSON"),
+        "{last}"
+    );
     assert_eq!(client.run(&["listr", "--all"]).stdout, "[]\n");
 
     home.write(

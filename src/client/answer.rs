@@ -42,7 +42,11 @@ impl Answer {
 }
 
 /// Turns an answer into its JSON or a typed error.
-pub(crate) fn decode(status: u16, content_type: &str, bytes: &[u8]) -> anyhow::Result<Option<Value>> {
+pub(crate) fn decode(
+    status: u16,
+    content_type: &str,
+    bytes: &[u8],
+) -> anyhow::Result<Option<Value>> {
     let is_success = (200..300).contains(&status);
     if is_success && bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);

@@ -49,7 +49,10 @@ fn is_lost(err: &anyhow::Error) -> bool {
     // A gateway's own error page: the API behind it may have acted.
     matches!(
         error::find::<ApiError>(err),
-        Some(ApiError { status: 502 | 504, detail: ApiDetail::Other { .. } })
+        Some(ApiError {
+            status: 502 | 504,
+            detail: ApiDetail::Other { .. }
+        })
     )
 }
 
@@ -98,7 +101,10 @@ mod tests {
     #[test]
     fn the_retry_command_keeps_the_arguments_and_pins_the_key() {
         let got = retry_command(args(&["createi", "demo/kp.create.json", "-q"]), "k1");
-        assert_eq!(got, "runcws createi demo/kp.create.json -q --idempotency-key k1");
+        assert_eq!(
+            got,
+            "runcws createi demo/kp.create.json -q --idempotency-key k1"
+        );
         let given = ["createi", "--idempotency-key", "old", "a b.json"];
         assert_eq!(
             retry_command(args(&given), "old"),
