@@ -3,9 +3,9 @@
 use anyhow::Context as _;
 
 use super::context::Context;
+use super::lost;
 use super::{answer_id, finish_or_wait};
 use crate::cli::WaitArgs;
-use super::lost;
 use crate::client::Call;
 use crate::params;
 use crate::state::IdKind;

@@ -6,9 +6,9 @@ use anyhow::Context as _;
 use serde_json::Value;
 
 use super::context::Context;
+use super::lost;
 use super::{answer_id, finish_or_wait};
 use crate::cli::WaitArgs;
-use super::lost;
 use crate::client::Call;
 use crate::error::BadInput;
 use crate::params;
