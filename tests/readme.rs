@@ -96,5 +96,9 @@ fn the_readme_script_is_the_demo_script() {
         "/demo/create-image-delete.sh"
     ))
     .unwrap();
-    assert_eq!(block("script"), script, "README and demo/create-image-delete.sh differ");
+    assert_eq!(
+        block("script"),
+        script,
+        "README and demo/create-image-delete.sh differ"
+    );
 }

@@ -136,20 +136,7 @@ impl Engine {
     pub fn refresh_instance(&self, account: &Account, id: &str) -> ApiResult {
         let target = self.target(account, id)?;
         let action = format!("{}.retrieve", target.kind());
-        self.store.write(|tx| {
-            let now = store::now(tx)?;
-            let doc = self.action_request(account, id, &target, &action, now);
-            let fault = self.fault_for(
-                tx,
-                &action,
-                target.text("resourceUri"),
-                target.doc.get("metadata"),
-            )?;
-            let due = now + self.timings.refresh as i64;
-            let answer = self.start_request(tx, &account.owner_id, &doc, due, fault.as_ref())?;
-            store::mark_time(tx, now)?;
-            Ok(answer)
-        })
+        self.start_action(account, id, &target, &action, self.timings.refresh, false)
     }
 
     /// `DELETE /instance/{id}`: a request that deletes at the provider.
@@ -167,18 +154,30 @@ impl Engine {
             )));
         }
         let action = format!("{}.delete", target.kind());
+        self.start_action(account, id, &target, &action, self.timings.delete, true)
+    }
+
+    /// Stores a request acting on `target` that completes after `duration`;
+    /// a `pending` one marks the instance busy until then.
+    fn start_action(
+        &self,
+        account: &Account,
+        id: &str,
+        target: &Target,
+        action: &str,
+        duration: u64,
+        pending: bool,
+    ) -> ApiResult {
         self.store.write(|tx| {
             let now = store::now(tx)?;
-            let doc = self.action_request(account, id, &target, &action, now);
-            let fault = self.fault_for(
-                tx,
-                &action,
-                target.text("resourceUri"),
-                target.doc.get("metadata"),
-            )?;
-            let due = now + self.timings.delete as i64;
+            let doc = self.action_request(account, id, target, action, now);
+            let uri = target.text("resourceUri");
+            let fault = self.fault_for(tx, action, uri, target.doc.get("metadata"))?;
+            let due = now + duration as i64;
             let answer = self.start_request(tx, &account.owner_id, &doc, due, fault.as_ref())?;
-            store::set_pending(tx, id, Some(&action))?;
+            if pending {
+                store::set_pending(tx, id, Some(action))?;
+            }
             store::mark_time(tx, now)?;
             Ok(answer)
         })

@@ -324,16 +324,8 @@ impl Engine {
         id: &str,
         at: i64,
     ) -> Result<Outcome, ApiError> {
-        let Some(row) = store::instance(tx, None, id)? else {
+        let Some((mut doc, state)) = self.instance_and_provider(tx, id)? else {
             return Ok(Err(("NotFound".into(), format!("instance {id} not found"))));
-        };
-        let mut doc = parse_object(&row.doc, "instance")?;
-        let state = match store::provider(tx, id)? {
-            Some(state) => parse_object(&state, "provider state")?,
-            None => json!({ "status": "deleted" })
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
         };
         let status = text_of(&state);
         let kind = text(&doc, "resourceType").to_owned();
@@ -389,15 +381,10 @@ impl Engine {
         id: &str,
         at: i64,
     ) -> Result<Outcome, ApiError> {
-        let Some(row) = store::instance(tx, None, id)? else {
+        let Some((mut doc, mut state)) = self.instance_and_provider(tx, id)? else {
             return Ok(Err(("NotFound".into(), format!("instance {id} not found"))));
         };
-        let mut doc = parse_object(&row.doc, "instance")?;
         let kind = text(&doc, "resourceType").to_owned();
-        let mut state = match store::provider(tx, id)? {
-            Some(state) => parse_object(&state, "provider state")?,
-            None => Map::new(),
-        };
         // A vm deleted while it still boots takes a while to go.
         let status = if kind == "vm" && text_of(&state) == "creating" {
             let gone = json!({ "from": "deleting", "set": { "status": "deleted" } });
@@ -423,6 +410,24 @@ impl Engine {
         );
         self.put_instance_doc(tx, id, &doc, at)?;
         Ok(Ok(json!({ "instanceStatus": status })))
+    }
+
+    /// An instance's stored document and its provider side; a provider
+    /// that no longer knows the object reads as `deleted`.
+    fn instance_and_provider(
+        &self,
+        tx: &rusqlite::Transaction,
+        id: &str,
+    ) -> Result<Option<(Map<String, Value>, Map<String, Value>)>, ApiError> {
+        let Some(row) = store::instance(tx, None, id)? else {
+            return Ok(None);
+        };
+        let doc = parse_object(&row.doc, "instance")?;
+        let state = match store::provider(tx, id)? {
+            Some(state) => parse_object(&state, "provider state")?,
+            None => Map::from_iter([("status".to_owned(), Value::from("deleted"))]),
+        };
+        Ok(Some((doc, state)))
     }
 
     /// Stores an instance document written at `at`; a deleted one expires

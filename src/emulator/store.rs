@@ -356,6 +356,16 @@ pub fn set_pending(conn: &Connection, id: &str, action: Option<&str>) -> rusqlit
     Ok(())
 }
 
+/// Reads the columns `status, pending, doc, expires`.
+fn instance_row(row: &rusqlite::Row) -> rusqlite::Result<InstanceRow> {
+    Ok(InstanceRow {
+        status: row.get(0)?,
+        pending: row.get(1)?,
+        doc: row.get(2)?,
+        expires: row.get(3)?,
+    })
+}
+
 /// An instance, if the owner (or, with `None`, anyone) has it.
 pub fn instance(
     conn: &Connection,
@@ -366,14 +376,7 @@ pub fn instance(
         "SELECT status, pending, doc, expires FROM instances
          WHERE id = ?1 AND (?2 IS NULL OR owner = ?2)",
     )?
-    .query_row(params![id, owner], |r| {
-        Ok(InstanceRow {
-            status: r.get(0)?,
-            pending: r.get(1)?,
-            doc: r.get(2)?,
-            expires: r.get(3)?,
-        })
-    })
+    .query_row(params![id, owner], instance_row)
     .optional()
 }
 
@@ -386,14 +389,7 @@ pub fn instance_by_uri(
     conn.prepare_cached(
         "SELECT status, pending, doc, expires FROM instances WHERE owner = ?1 AND resource_uri = ?2",
     )?
-    .query_row(params![owner, uri], |r| {
-        Ok(InstanceRow {
-            status: r.get(0)?,
-            pending: r.get(1)?,
-            doc: r.get(2)?,
-                expires: r.get(3)?,
-        })
-    })
+    .query_row(params![owner, uri], instance_row)
     .optional()
 }
 
