@@ -15,6 +15,7 @@ use super::objects::{self, HIDDEN};
 use super::store::{self, Transition};
 
 type Outcome = Result<Value, (String, String)>;
+type Object = Map<String, Value>;
 
 fn parse_object(text: &str, what: &str) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_str(text) {
@@ -418,7 +419,7 @@ impl Engine {
         &self,
         tx: &rusqlite::Transaction,
         id: &str,
-    ) -> Result<Option<(Map<String, Value>, Map<String, Value>)>, ApiError> {
+    ) -> Result<Option<(Object, Object)>, ApiError> {
         let Some(row) = store::instance(tx, None, id)? else {
             return Ok(None);
         };
