@@ -50,7 +50,11 @@ impl Filter {
             outputs
                 .map(|out| match out {
                     Ok(val) => from_val(&val),
-                    Err(e) => Err(Failure::Run(format!("jq filter {:?}: {e}", self.code))),
+                    Err(e) => Err(Failure::Run(format!(
+                        "jq filter {:?}: {}",
+                        self.code,
+                        without_values(&e.to_string(), &self.code)
+                    ))),
                 })
                 .collect()
         })?
@@ -121,6 +125,71 @@ enum Failure {
     Run(String),
 }
 
+/// A run-time error without the values it quotes: they can be whole
+/// answers, private keys and passwords included, and run to kilobytes.
+/// Quoted strings are kept only when the filter itself holds them (field
+/// names); arrays, objects and other strings become `<value>`.
+fn without_values(message: &str, code: &str) -> String {
+    const LIMIT: usize = 200;
+    let mut out = String::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let text = quoted(&mut chars);
+                if code.contains(&text) {
+                    out.push_str(&format!("\"{text}\""));
+                } else {
+                    out.push_str("<value>");
+                }
+            }
+            '{' | '[' => {
+                skip_group(&mut chars);
+                out.push_str("<value>");
+            }
+            other => out.push(other),
+        }
+    }
+    if out.chars().count() > LIMIT {
+        out = out.chars().take(LIMIT).collect::<String>() + "…";
+    }
+    out
+}
+
+/// Reads a JSON string's body after its opening quote.
+fn quoted(chars: &mut impl Iterator<Item = char>) -> String {
+    let mut text = String::new();
+    let mut escaped = false;
+    for c in chars.by_ref() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => break,
+            _ => {}
+        }
+        text.push(c);
+    }
+    text
+}
+
+/// Skips to the end of a `{…}` or `[…]` group whose opener was read.
+fn skip_group(chars: &mut impl Iterator<Item = char>) {
+    let mut depth = 1usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => drop(quoted(chars)),
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn to_val(value: &Value) -> Result<Val, Failure> {
     let text = value.to_string();
     jaq_json::read::parse_single(text.as_bytes())
@@ -148,6 +217,23 @@ mod tests {
         assert_eq!(out.unwrap(), vec![json!(10), json!(20)]);
         let out = Filter::new("keys_unsorted | length").unwrap().apply(&input);
         assert_eq!(out.unwrap(), vec![json!(3)]);
+    }
+
+    #[test]
+    fn run_time_errors_do_not_quote_the_data() {
+        let filter = Filter::new(".foo").unwrap();
+        let secret = json!([{"privateKey": "-----BEGIN RSA PRIVATE KEY-----", "a": "]}"}]);
+        let error = filter.apply(&secret).unwrap_err().to_string();
+        assert!(!error.contains("PRIVATE"), "{error}");
+        assert!(error.contains("<value>"), "{error}");
+        assert!(error.starts_with("jq filter \".foo\""), "{error}");
+        let password = json!({"password": "bAZRf2qQ5VDdE76t"});
+        let error = Filter::new(".password | .foo")
+            .unwrap()
+            .apply(&password)
+            .unwrap_err();
+        assert!(!error.to_string().contains("bAZRf2qQ5VDdE76t"), "{error}");
+        assert!(error.to_string().contains("\"foo\""), "{error}");
     }
 
     #[test]

@@ -8,8 +8,10 @@ use super::context::Context;
 use crate::client::Call;
 use crate::state::IdKind;
 
-/// `getr [ID]`: the request, as an array holding it. Its instance becomes
-/// current. A failed request is still a successful call.
+/// `getr [ID]`: the request, as an array holding it. Once it has completed,
+/// its instance becomes current (as in the original: an in-progress create's
+/// instance does not exist yet, a failed one never will). A failed request
+/// is still a successful call.
 pub(crate) async fn get(ctx: &Context, given: Option<String>) -> anyhow::Result<()> {
     let id = ctx.pick_id(IdKind::Request, given)?;
 
@@ -21,6 +23,7 @@ pub(crate) async fn get(ctx: &Context, given: Option<String>) -> anyhow::Result<
     let instance_id = answer
         .as_ref()
         .and_then(first_request)
+        .filter(|request| is_completed(request))
         .and_then(|request| answer_id(request, "instanceId"));
     let ids = instance_id.map(|id| (IdKind::Instance, id));
     ctx.finish(answer.as_ref(), ids.as_slice())
@@ -47,6 +50,10 @@ pub(crate) async fn resources(ctx: &Context) -> anyhow::Result<()> {
         .context("listing the catalog")?;
 
     ctx.finish(answer.as_ref(), &[])
+}
+
+fn is_completed(request: &Value) -> bool {
+    request.get("requestStatus").and_then(Value::as_str) == Some("completed")
 }
 
 /// The request in a `GET /request/{id}` answer: an array holding one
