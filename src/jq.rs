@@ -66,8 +66,9 @@ impl Filter {
         let defs = jaq_core::defs()
             .chain(jaq_std::defs())
             .chain(jaq_json::defs());
+        // No `env`: it would hand the filter RUNCWS_PASSWORD.
         let funs = jaq_core::funs()
-            .chain(jaq_std::funs())
+            .chain(jaq_std::funs().filter(|(name, ..)| *name != "env"))
             .chain(jaq_json::funs());
         let arena = Arena::default();
         let program = File {
@@ -234,6 +235,13 @@ mod tests {
             .unwrap_err();
         assert!(!error.to_string().contains("bAZRf2qQ5VDdE76t"), "{error}");
         assert!(error.to_string().contains("\"foo\""), "{error}");
+    }
+
+    #[test]
+    fn the_environment_is_out_of_reach() {
+        for code in ["env", "env.RUNCWS_PASSWORD", "$ENV.RUNCWS_PASSWORD"] {
+            assert!(Filter::new(code).is_err(), "{code} compiled");
+        }
     }
 
     #[test]

@@ -92,6 +92,13 @@ fn bad_input_gets_a_4xx_with_the_error_body() {
         ("GET", "/api/instance/x?refesh=true".into(), None, 400),
         ("POST", "/api/instance/x?action=explode".into(), None, 400),
         ("PUT", "/api/instance/x".into(), None, 405),
+        ("GET", "/api/instance/%FF".into(), None, 400),
+        (
+            "POST",
+            "/api/resource/kp/hpcloud/nova/standard?x=1".into(),
+            None,
+            400,
+        ),
         ("GET", "/api/nothing/here".into(), None, 404),
     ];
     for (method, path, body, status) in cases {
@@ -108,6 +115,49 @@ fn bad_input_gets_a_4xx_with_the_error_body() {
     }
     // Still serving after all that.
     assert_eq!(server.call("GET", "/api/instance", ME, None).0, 200);
+}
+
+#[test]
+fn an_oversized_body_is_refused_with_record_on_too() {
+    let home = Home::new();
+    let record = home.path().join("calls.jsonl");
+    let record = record.to_str().unwrap();
+    let server = Server::start_with(&home, &["--memory", "--record", record]);
+    let big = format!(r#"{{"metadata": {{"blob": "{}"}}}}"#, "x".repeat(70 * 1024));
+    let (status, answer) = server.call(
+        "POST",
+        "/api/resource/kp/hpcloud/nova/standard",
+        ME,
+        Some(&big),
+    );
+    assert_eq!(status, 413, "{answer}");
+    assert_eq!(
+        server.call("GET", "/api/request", ME, None).1,
+        json!([]),
+        "nothing was created"
+    );
+}
+
+#[test]
+fn an_idempotency_key_cannot_be_reused_for_another_call() {
+    let home = Home::new();
+    let server = Server::start(&home);
+    let address = address(&server);
+    let send = |path: &str, body: &str, key: &str| {
+        let headers = format!("Idempotency-Key: {key}");
+        common::http_call_with(&address, "POST", path, Some(ME), Some(body), &[&headers])
+    };
+    let kp = "/api/resource/kp/hpcloud/nova/standard";
+    let (first, one) = send(kp, "{}", "k-1");
+    let (again, two) = send(kp, "{}", "k-1");
+    assert_eq!((first, again), (200, 200));
+    assert_eq!(
+        one, two,
+        "the same call with the same key gets the first answer"
+    );
+    let (status, answer) = send(VM_PATH, VM_BODY, "k-1");
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(send(kp, "{}", "has space").0, 400);
 }
 
 #[test]

@@ -7,7 +7,9 @@
 use serde_json::{Map, Value};
 
 use super::accounts::Account;
-use super::engine::{require_payment, take_metadata, ApiError, ApiResult, Engine};
+use super::engine::{
+    call_fingerprint, require_payment, take_metadata, ApiError, ApiResult, Engine,
+};
 use super::objects::{self, NewRequest};
 use super::store;
 
@@ -211,10 +213,11 @@ impl Engine {
                 "the request body must be a JSON object",
             ));
         };
+        let fingerprint = call_fingerprint(vm_id, &body);
         let metadata = take_metadata(&mut body)?;
         let (provider, region) = (target.text("provider"), target.text("region"));
         let uri = format!("image/{provider}/{region}/");
-        self.idempotent(account, key, |tx, now| {
+        self.idempotent(account, key, &fingerprint, |tx, now| {
             let request_id = self.dice.uuid();
             let image_id = self.dice.uuid();
             let action = "vm.create.image";

@@ -105,11 +105,17 @@ impl Engine {
             let by = match ms {
                 Some(ms) => ms,
                 None => match store::next_due(tx)? {
-                    Some(due) => (due - store::now(tx)?).max(0),
+                    Some(due) => due.saturating_sub(store::now(tx)?).max(0),
                     None => 0,
                 },
             };
-            Ok(store::advance_clock(tx, by)?)
+            if store::advance_clock(tx, by)? {
+                return Ok(());
+            }
+            Err(ApiError::bad_request(format!(
+                "the clock can go at most {} days ahead of the wall clock",
+                store::MAX_CLOCK_OFFSET / 86_400_000
+            )))
         })?;
         self.clock()
     }
@@ -243,5 +249,6 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), None);
         assert_eq!(parse_duration("s"), None);
         assert_eq!(parse_duration("-5s"), None);
+        assert_eq!(parse_duration("9223372036854775807d"), None);
     }
 }

@@ -275,37 +275,46 @@ impl Engine {
     }
 
     /// Runs a create under its idempotency key: a key seen within 24 hours
-    /// returns the first answer instead of creating again.
+    /// returns the first answer instead of creating again, or 422 if it was
+    /// first used for another call (`fingerprint` tells calls apart).
     pub(crate) fn idempotent(
         &self,
         account: &Account,
         key: Option<&str>,
+        fingerprint: &str,
         create: impl FnOnce(&rusqlite::Transaction, i64) -> ApiResult,
     ) -> ApiResult {
         self.store.write(|tx| {
             let now = store::now(tx)?;
             if let Some(key) = key {
                 let since = now - IDEMPOTENCY_WINDOW;
-                if let Some((status, body)) =
-                    store::idempotent_answer(tx, &account.owner_id, key, since)?
-                {
+                if let Some(first) = store::idempotent_answer(tx, &account.owner_id, key, since)? {
+                    if first
+                        .fingerprint
+                        .as_deref()
+                        .is_some_and(|f| f != fingerprint)
+                    {
+                        return Err(ApiError::new(
+                            422,
+                            "IdempotencyKeyReused",
+                            format!("Idempotency-Key {key} was first used for another call"),
+                        ));
+                    }
                     return Ok(Answer {
-                        status,
-                        body,
+                        status: first.status,
+                        body: first.body,
                         delay_ms: 0,
                     });
                 }
             }
             let answer = create(tx, now)?;
             if let Some(key) = key {
-                store::remember_answer(
-                    tx,
-                    &account.owner_id,
-                    key,
-                    now,
-                    answer.status,
-                    &answer.body,
-                )?;
+                let remembered = store::Remembered {
+                    status: answer.status,
+                    body: answer.body.clone(),
+                    fingerprint: Some(fingerprint.to_owned()),
+                };
+                store::remember_answer(tx, &account.owner_id, key, now, &remembered)?;
             }
             store::mark_time(tx, now)?;
             Ok(answer)
@@ -333,6 +342,7 @@ impl Engine {
                 "the request body must be a JSON object",
             ));
         };
+        let fingerprint = call_fingerprint(uri, &body);
         let metadata = take_metadata(&mut body)?;
         body.shift_remove("resourceUri");
         self.catch_up()?;
@@ -346,7 +356,7 @@ impl Engine {
             _ => None,
         };
         let kind = parsed.kind;
-        self.idempotent(account, key, |tx, now| {
+        self.idempotent(account, key, &fingerprint, |tx, now| {
             let request_id = self.dice.uuid();
             let instance_id = self.dice.uuid();
             let mut parameters = body;
@@ -444,6 +454,13 @@ impl Engine {
             None => Err(ApiError::not_found("image", image_uri)),
         }
     }
+}
+
+/// Tells calls apart for idempotency keys: the target and the body.
+pub(crate) fn call_fingerprint(target: &str, body: &Map<String, Value>) -> String {
+    use md5::{Digest as _, Md5};
+    let digest = Md5::digest(format!("{target}\n{}", Value::Object(body.clone())));
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Refuses creates from an account without payment information.

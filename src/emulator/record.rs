@@ -16,8 +16,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::engine::ApiError;
 use super::objects::{timestamp, HIDDEN};
-use super::routes::BODY_LIMIT;
+use super::routes::{error_response, BODY_LIMIT};
 use super::store::wall_ms;
 
 /// Keys whose values are masked wherever they appear.
@@ -90,8 +91,13 @@ pub async fn record_call(
 ) -> Response {
     let started = wall_ms();
     let (parts, body) = request.into_parts();
-    let Ok(sent) = to_bytes(body, BODY_LIMIT + 1).await else {
-        return next.run(Request::from_parts(parts, Body::empty())).await;
+    let Ok(sent) = to_bytes(body, BODY_LIMIT).await else {
+        let error = ApiError::new(
+            413,
+            "PayloadTooLarge",
+            format!("bodies are limited to {BODY_LIMIT} bytes"),
+        );
+        return error_response(&error);
     };
     let method = parts.method.to_string();
     let target = parts.uri.to_string();

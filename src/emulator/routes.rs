@@ -22,6 +22,9 @@ use super::control;
 use super::engine::{Answer, ApiError, ApiResult, Engine};
 use super::record::{record_call, Recorder};
 
+/// A call taking longer than this (a body trickling in) answers 408.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Bodies above this size answer 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
@@ -63,15 +66,21 @@ pub fn router(engine: Shared, recorder: Option<Recorder>) -> Router {
 async fn log_call(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        response = error_response(&ApiError::new(
-            413,
-            "PayloadTooLarge",
-            format!("bodies are limited to {BODY_LIMIT} bytes"),
-        ));
-    }
+    let target = request.uri().path_and_query().map_or_else(
+        || request.uri().path().to_owned(),
+        |p| p.as_str().to_owned(),
+    );
+    let response = match tokio::time::timeout(CALL_TIMEOUT, next.run(request)).await {
+        Ok(response) => as_json_error(response).await,
+        Err(_) => error_response(&ApiError::new(
+            408,
+            "RequestTimeout",
+            format!(
+                "the call took over {} s (a body sent too slowly?)",
+                CALL_TIMEOUT.as_secs()
+            ),
+        )),
+    };
     let caller = response
         .extensions()
         .get::<Caller>()
@@ -79,11 +88,45 @@ async fn log_call(request: Request, next: Next) -> Response {
         .to_owned();
     tracing::info!(
         target: "runcws::emulator",
-        "{method} {path} {} {:.1}ms {caller}",
+        "{method} {target} {} {:.1}ms {caller}",
         response.status().as_u16(),
         started.elapsed().as_secs_f64() * 1000.0
     );
     response
+}
+
+/// Gives the error answers axum makes itself (rejected paths, queries,
+/// oversized bodies) the API's JSON error body.
+async fn as_json_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!("bodies are limited to {BODY_LIMIT} bytes"),
+        _ => String::from_utf8_lossy(&text).chars().take(200).collect(),
+    };
+    let code = match status.as_u16() {
+        400 => "BadRequest",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        413 => "PayloadTooLarge",
+        415 => "UnsupportedMediaType",
+        422 => "UnprocessableEntity",
+        _ if status.is_server_error() => "InternalError",
+        _ => "ClientError",
+    };
+    let mut fixed = error_response(&ApiError::new(parts.status.as_u16(), code, message));
+    if let Some(caller) = parts.extensions.get::<Caller>() {
+        fixed.extensions_mut().insert(caller.clone());
+    }
+    fixed
 }
 
 /// Encodes an engine result, waiting first if a fault asked for latency.
@@ -181,11 +224,15 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
         return Ok(None);
     };
     match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= 255 => Ok(Some(key)),
+        Ok(key) if is_visible_ascii(key) && key.len() <= 255 => Ok(Some(key)),
         _ => Err(ApiError::bad_request(
             "Idempotency-Key must be 1 to 255 visible ASCII characters",
         )),
     }
+}
+
+fn is_visible_ascii(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// Refuses query parameters the endpoint does not know, so a typo like
@@ -231,12 +278,16 @@ async fn resource_create(
     State(engine): State<Shared>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    Query(query): Params,
     body: Bytes,
 ) -> Response {
     let account = match authenticate(&engine, &headers) {
         Ok(account) => account.clone(),
         Err(error) => return respond(Err(error), None).await,
     };
+    if let Err(error) = known_query(&query, &[]) {
+        return respond(Err(error), Some(&account)).await;
+    }
     // A key pair may wait for its key: off the async workers, so other
     // calls never stall behind key generation.
     let caller = account.clone();

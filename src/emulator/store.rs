@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use super::DbLocation;
 
 /// The schema version this code writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1 of the schema; later versions are steps from it in `migrate`.
 const SCHEMA_V1: &str = "
@@ -190,6 +190,10 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
             // When a deleted instance stops being shown.
             conn.execute_batch("ALTER TABLE instances ADD COLUMN expires INTEGER")?;
         }
+        if version < 3 {
+            // What a key was first used for, so reusing it for another call is refused.
+            conn.execute_batch("ALTER TABLE idempotency ADD COLUMN fingerprint TEXT")?;
+        }
         conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
         Ok(())
     })();
@@ -252,7 +256,7 @@ fn set_meta(conn: &Connection, key: &str, value: i64) -> rusqlite::Result<()> {
 pub fn now(conn: &Connection) -> rusqlite::Result<i64> {
     let offset = meta(conn, "clock_offset")?;
     let last = meta(conn, "clock_last")?;
-    Ok((wall_ms() + offset).max(last))
+    Ok(wall_ms().saturating_add(offset).max(last))
 }
 
 /// Records that time `at` has been seen, so the clock never goes back.
@@ -264,9 +268,20 @@ pub fn mark_time(conn: &Connection, at: i64) -> rusqlite::Result<()> {
 }
 
 /// Moves the emulator's clock forward by `ms`.
-pub fn advance_clock(conn: &Connection, ms: i64) -> rusqlite::Result<()> {
+/// How far ahead of the wall clock the emulator's clock may go: a century.
+pub const MAX_CLOCK_OFFSET: i64 = 100 * 365 * 86_400_000;
+
+/// Moves the emulator's clock forward by `ms`; `false` (and no change) if
+/// that would take it more than `MAX_CLOCK_OFFSET` ahead.
+pub fn advance_clock(conn: &Connection, ms: i64) -> rusqlite::Result<bool> {
     let offset = meta(conn, "clock_offset")?;
-    set_meta(conn, "clock_offset", offset + ms.max(0))
+    match offset.checked_add(ms.max(0)) {
+        Some(moved) if moved <= MAX_CLOCK_OFFSET => {
+            set_meta(conn, "clock_offset", moved)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// Stores a request document.
@@ -449,7 +464,9 @@ pub fn is_anything_due(conn: &Connection) -> rusqlite::Result<bool> {
     )?;
     let (next, offset, last): (Option<i64>, Option<i64>, Option<i64>) =
         stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let now = (wall_ms() + offset.unwrap_or(0)).max(last.unwrap_or(0));
+    let now = wall_ms()
+        .saturating_add(offset.unwrap_or(0))
+        .max(last.unwrap_or(0));
     Ok(next.is_some_and(|next| next <= now))
 }
 
@@ -488,33 +505,56 @@ pub fn remove_transition(conn: &Connection, id: i64) -> rusqlite::Result<()> {
 }
 
 /// The answer first given to an idempotency key, if still remembered.
+pub struct Remembered {
+    pub status: u16,
+    pub body: String,
+    /// What the key was first used for (`None` in databases before v3).
+    pub fingerprint: Option<String>,
+}
+
+/// The answer first given to an idempotency key since `since`, if any.
 pub fn idempotent_answer(
     conn: &Connection,
     owner: &str,
     key: &str,
     since: i64,
-) -> rusqlite::Result<Option<(u16, String)>> {
+) -> rusqlite::Result<Option<Remembered>> {
     conn.prepare_cached(
-        "SELECT status, body FROM idempotency WHERE owner = ?1 AND key = ?2 AND created >= ?3",
+        "SELECT status, body, fingerprint FROM idempotency
+         WHERE owner = ?1 AND key = ?2 AND created >= ?3",
     )?
-    .query_row(params![owner, key, since], |r| Ok((r.get(0)?, r.get(1)?)))
+    .query_row(params![owner, key, since], |r| {
+        Ok(Remembered {
+            status: r.get(0)?,
+            body: r.get(1)?,
+            fingerprint: r.get(2)?,
+        })
+    })
     .optional()
 }
 
-/// Remembers the answer given to an idempotency key.
+/// Remembers the answer given to an idempotency key, and what it was for.
 pub fn remember_answer(
     conn: &Connection,
     owner: &str,
     key: &str,
     at: i64,
-    status: u16,
-    body: &str,
+    answer: &Remembered,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO idempotency (owner, key, created, status, body) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO idempotency (owner, key, created, status, body, fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (owner, key) DO UPDATE SET created = excluded.created,
-             status = excluded.status, body = excluded.body",
-        params![owner, key, at, status, body],
+             status = excluded.status, body = excluded.body,
+             fingerprint = excluded.fingerprint",
+        params![
+            owner,
+            key,
+            at,
+            answer.status,
+            answer.body,
+            answer.fingerprint
+        ],
     )?;
     Ok(())
 }
@@ -558,7 +598,11 @@ mod tests {
                 let t0 = now(tx)?;
                 mark_time(tx, t0 + 60_000)?;
                 assert!(now(tx)? >= t0 + 60_000);
-                advance_clock(tx, 3_600_000)?;
+                assert!(advance_clock(tx, 3_600_000)?);
+                assert!(
+                    !advance_clock(tx, i64::MAX)?,
+                    "an overflowing advance is refused"
+                );
                 assert!(now(tx)? >= t0 + 3_600_000);
                 Ok(())
             })

@@ -364,3 +364,16 @@ fn reset_empties_everything() {
     assert_eq!(json_of(engine.list_requests(&me, false)), json!([]));
     assert_eq!(json_of(engine.schedule()), json!([]));
 }
+
+#[test]
+fn the_clock_cannot_be_pushed_past_a_century() {
+    let engine = engine();
+    assert_eq!(status_of(engine.advance(Some(i64::MAX))), 400);
+    assert_eq!(status_of(engine.advance(Some(200 * 365 * 86_400_000))), 400);
+    let me = account(&engine);
+    assert_eq!(
+        status_of(engine.list_instances(&me, true)),
+        200,
+        "still serving"
+    );
+}

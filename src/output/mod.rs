@@ -95,7 +95,14 @@ impl Printer {
         let text = match &self.jq {
             None => format::render(result, self.format, self.color)?,
             Some(filter) => {
-                let selected = filter.apply(result)?;
+                // The call itself is done by now: say so, or a script may
+                // send a create again.
+                let selected = filter.apply(result).map_err(|e| {
+                    anyhow::Error::new(e).context(
+                        "the call succeeded (and the current ids are saved), \
+                         but --jq failed on its answer",
+                    )
+                })?;
                 if selected.is_empty() {
                     return Ok(());
                 }

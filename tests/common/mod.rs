@@ -246,6 +246,18 @@ pub fn http_call(
     auth: Option<(&str, &str)>,
     body: Option<&str>,
 ) -> (u16, Value) {
+    http_call_with(address, method, path, auth, body, &[])
+}
+
+/// `http_call` with extra header lines (`Name: value`).
+pub fn http_call_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: Option<&str>,
+    headers: &[&str],
+) -> (u16, Value) {
     use base64::Engine as _;
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
@@ -254,6 +266,9 @@ pub fn http_call(
         .unwrap();
     let body = body.unwrap_or("");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    for line in headers {
+        head.push_str(&format!("{line}\r\n"));
+    }
     if let Some((user, password)) = auth {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         head.push_str(&format!("Authorization: Basic {token}\r\n"));
