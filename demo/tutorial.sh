@@ -4,13 +4,13 @@
 # is running, make a private image of it, then delete both.
 #
 # Each runcws call prints the original tool's transcript on stderr and its
-# JSON result on stdout. RUNCWS_EMULATOR_SPEED=10 makes the emulator ten
-# times faster.
+# JSON result on stdout. Run it as `RUNCWS_EMULATOR_SPEED=10 bash
+# demo/tutorial.sh` to make the emulator ten times faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --locked --quiet
-runcws=target/debug/runcws
+runcws="${CARGO_TARGET_DIR:-target}/debug/runcws"
 
 # The value of a string or number field in a JSON answer (first match).
 field() {

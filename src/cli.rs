@@ -226,7 +226,8 @@ pub enum Command {
     Man,
     /// Serve the emulator over HTTP for other clients and tests
     Serve(ServeArgs),
-    /// Control the built-in emulator: reset it, drive its clock, inject faults
+    /// Control the emulator: reset it, drive its clock, inject faults (the
+    /// built-in one, or the server --endpoint / RUNCWS_ENDPOINT names)
     Local(LocalArgs),
 }
 

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use runcws::cli::{Cli, Command};
+use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -28,10 +31,41 @@ fn init_tracing(verbose: u8, is_serve: bool) {
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(color)
-        .with_target(verbose > 0)
-        .init();
+        .with_target(verbose > 0);
+    // Quiet by default: a warning reads like an error line, without a
+    // timestamp; `serve` and `-v` keep the timestamps a log wants.
+    if verbose == 0 && !is_serve && std::env::var_os("RUST_LOG").is_none() {
+        builder.event_format(Plain).init();
+    } else {
+        builder.init();
+    }
+}
+
+/// `runcws: warning: …`, like the error line.
+struct Plain;
+
+impl<S, N> FormatEvent<S, N> for Plain
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            _ => "note",
+        };
+        write!(writer, "runcws: {level}: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }

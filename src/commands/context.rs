@@ -176,6 +176,11 @@ async fn connect(endpoint: &Endpoint) -> anyhow::Result<(Target, Option<Embedded
 
 async fn start_embedded() -> anyhow::Result<Embedded> {
     let db = emulator::default_db_path().context("finding the emulator's database")?;
+    start_embedded_on(db).await
+}
+
+/// Starts the built-in emulator in process over the database `db`.
+pub(crate) async fn start_embedded_on(db: std::path::PathBuf) -> anyhow::Result<Embedded> {
     let mut config = EmulatorConfig::new(DbLocation::File(db));
     config.speed = speed_from_env()?;
     tracing::debug!(speed = config.speed, "starting the built-in emulator");

@@ -28,7 +28,7 @@ use context::Context;
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match cli.command {
         Command::Serve(args) => return serve::run(args),
-        Command::Local(args) => return local::run(args),
+        Command::Local(args) => return local::run(&cli.global, args),
         Command::Completions { shell } => return tools::completions(shell),
         Command::Man => return tools::man(),
         Command::State { action } => return tools::state(&cli.global, action),

@@ -120,12 +120,6 @@ impl Printer {
     }
 }
 
-/// Prints `result` alone on stdout as indented JSON, whatever `--output`
-/// says (for commands that resolve no printer).
-pub(crate) fn result(result: &Value) -> anyhow::Result<()> {
-    write_stdout(&pretty(result)).context("writing the result to stdout")
-}
-
 /// Prints text as it is on stdout (completions, the man page).
 pub(crate) fn text(text: &str) -> anyhow::Result<()> {
     write_stdout(text.trim_end_matches('\n')).context("writing to stdout")
