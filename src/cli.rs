@@ -296,7 +296,11 @@ pub struct WaitCommand {
     pub instance: Option<String>,
     /// The status to wait for (e.g. running, created, deleted); any other
     /// settled status fails [default: any settled status but error]
-    #[arg(long = "for", value_name = "STATUS")]
+    #[arg(
+        long = "for",
+        value_name = "STATUS",
+        value_parser = ["creating", "running", "created", "deleting", "deleted", "error"]
+    )]
     pub for_status: Option<String>,
     #[command(flatten)]
     pub timing: WaitTiming,

@@ -91,8 +91,10 @@ pub(crate) fn error_json(err: &anyhow::Error) -> Value {
         ApiDetail::Api { code, .. } => Some(code.clone()),
         ApiDetail::Other { .. } => None,
     });
+    let network = error::find::<NetworkError>(err).map(|_| "NetworkError".to_string());
     let code = api_code
         .or_else(|| failed.and_then(|f| f.code.clone()))
+        .or(network)
         .unwrap_or_else(|| kind_name(exit_code).to_string());
     let request_id = failed
         .and_then(|f| f.request_id.clone())

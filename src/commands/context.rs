@@ -67,16 +67,19 @@ impl Context {
     /// The id to act on: the one given, else the current one of `kind`.
     pub(crate) fn pick_id(&self, kind: IdKind, given: Option<String>) -> anyhow::Result<String> {
         if let Some(id) = given {
-            if id.trim().is_empty() {
-                return Err(BadInput::new(format!("the {kind} given is empty")).into());
-            }
+            check_id(kind, &id)?;
             return Ok(id);
         }
         let current = self.state.load()?;
         let Some(id) = current.get(kind) else {
             let hint = match kind {
-                IdKind::Request => "run createi first, or pass a request id",
-                IdKind::Instance => "run getr after createi, or pass an instance id",
+                IdKind::Request => {
+                    "run createi first, or pass a request id (getr ID, wait --request ID)"
+                }
+                IdKind::Instance => {
+                    "run getr after createi, or pass an instance id \
+                     (geti ID, createimage --instance ID)"
+                }
             };
             return Err(BadInput::new(format!("no current {kind}: {hint}")).into());
         };
@@ -189,6 +192,40 @@ pub(crate) async fn start_embedded_on(db: std::path::PathBuf) -> anyhow::Result<
         .context("starting the built-in emulator")
 }
 
+/// Refuses ids that could not name one object: empty, too long, or with
+/// characters that would change the URL they go into (`/`, `?`, `#`, `.`
+/// and `..` as a whole, spaces, control characters).
+fn check_id(kind: IdKind, id: &str) -> Result<(), BadInput> {
+    let problem = if id.trim().is_empty() {
+        Some("is empty")
+    } else if id.len() > 256 {
+        Some("is longer than 256 characters")
+    } else if id == "." || id == ".." {
+        Some("is a dot segment")
+    } else if id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "/?#%\\".contains(c))
+    {
+        Some("holds a space, a control character or one of / ? # % \\")
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => {
+            let shown: String = id
+                .chars()
+                .take(40)
+                .collect::<String>()
+                .escape_debug()
+                .to_string();
+            Err(BadInput::new(format!(
+                "the {kind} given (\"{shown}\") {problem}"
+            )))
+        }
+    }
+}
+
 /// The emulator speed from `RUNCWS_EMULATOR_SPEED`, 1 if unset.
 fn speed_from_env() -> Result<f64, BadInput> {
     let Ok(text) = std::env::var("RUNCWS_EMULATOR_SPEED") else {
@@ -210,4 +247,22 @@ pub(crate) fn check_speed(speed: f64) -> Result<f64, BadInput> {
     Err(BadInput::new(format!(
         "speed {speed} is not a positive number"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_that_would_change_the_url_are_refused() {
+        let long = "x".repeat(300);
+        let bad = [
+            "", " ", ".", "..", "a/b", "a?b", "a#b", "%2F", "a b", "a\nb", &long,
+        ];
+        for id in bad {
+            assert!(check_id(IdKind::Instance, id).is_err(), "{id:?}");
+        }
+        assert!(check_id(IdKind::Instance, "615d07cf-d0e5-4325-ac02-1148d6e0d50b").is_ok());
+        assert!(check_id(IdKind::Request, "i-1.2_x").is_ok());
+    }
 }
