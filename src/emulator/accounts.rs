@@ -97,6 +97,11 @@ impl Accounts {
         Ok(accounts)
     }
 
+    /// Every account, the default ones first.
+    pub fn iter(&self) -> impl Iterator<Item = &Account> {
+        self.list.iter()
+    }
+
     /// The account these credentials open, if any. Both parts are compared
     /// whole, and a failure does not say which part was wrong.
     pub fn authenticate(&self, user: &str, password: &str) -> Option<&Account> {
