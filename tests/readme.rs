@@ -62,7 +62,11 @@ fn the_local_cloud_example_runs_as_written() {
         run.stdout, run.stderr
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert!(lines[0].starts_with("http://127.0.0.1:") && lines[0].ends_with("/api"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("http://127.0.0.1:") && lines[0].ends_with("/api"),
+        "{}",
+        lines[0]
+    );
     assert!(lines.contains(&"running"), "{}", run.stdout);
     assert!(
         lines.contains(&r#"{"code":"QuotaExceeded","message":"no more key pairs"}"#),
@@ -70,7 +74,11 @@ fn the_local_cloud_example_runs_as_written() {
         run.stdout
     );
     assert!(run.stdout.contains(r#"{"reset":true}"#), "{}", run.stdout);
-    assert!(lines.iter().any(|l| l.starts_with(r#"[{"due":"#)), "the schedule: {}", run.stdout);
+    assert!(
+        lines.iter().any(|l| l.starts_with(r#"[{"due":"#)),
+        "the schedule: {}",
+        run.stdout
+    );
 }
 
 #[test]
