@@ -7,6 +7,8 @@
 //! `serve`. The emulator
 //! (`emulator`) never imports the client half.
 
+#[doc(hidden)]
+pub mod bench_api;
 pub mod cli;
 mod client;
 mod commands;
