@@ -289,3 +289,37 @@ mod tests {
         assert_eq!(line_column("", 0), (1, 1));
     }
 }
+
+/// Properties of the config parser (longer runs: `PROPTEST_CASES=N`).
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_names_a_position_in_it(text in "\\PC{0,80}|[a-z =\\[\\]\"\\n.]{0,80}") {
+            if let Err(err) = parse(Path::new("/c.toml"), &text) {
+                let message = err.to_string();
+                let rest = message.strip_prefix("config file /c.toml:").unwrap();
+                let line: usize = rest.split(':').next().unwrap().parse().unwrap();
+                prop_assert!(line >= 1 && line <= text.lines().count().max(1) + 1, "{}", message);
+            }
+        }
+
+        #[test]
+        fn newer_files_with_unknown_keys_still_work(
+            version in 1u32..100,
+            key in "[a-z_]{1,12}",
+            value in any::<i64>(),
+        ) {
+            let text = format!(
+                "version = {version}\n{key}_x = {value}\n[profiles.default]\nuser = \"u\"\n\
+                 {key}_y = {value}\n[{key}_z]\nv = 1\n"
+            );
+            let file = parse(Path::new("c.toml"), &text).unwrap();
+            let profile = file.default_profile();
+            prop_assert_eq!(profile.user.as_deref(), Some("u"));
+        }
+    }
+}

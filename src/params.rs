@@ -145,7 +145,7 @@ fn parse_json(name: &str, bytes: &[u8]) -> Result<Value, BadInput> {
         BadInput::new(format!(
             "{name}:{}:{}: invalid JSON: {message}",
             e.line(),
-            e.column()
+            e.column().max(1)
         ))
     })
 }
@@ -244,5 +244,82 @@ mod tests {
         let text = br#"{"resourceUri":"x","metadata":{"name":"IMAGE-1"}}"#;
         let body = read_image(&write(dir.path(), "img.json", text)).unwrap();
         assert_eq!(body.to_string(), r#"{"metadata":{"name":"IMAGE-1"}}"#);
+    }
+}
+
+/// Properties of the parameter-file parser (longer runs: `PROPTEST_CASES=N`).
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// JSON values without floats (whose text form may not round-trip).
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec(("\\PC{0,8}", inner), 0..4)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// `FILE:LINE:COLUMN:` at the start of `message`, as numbers.
+    fn position(message: &str, name: &str) -> Option<(usize, usize)> {
+        let rest = message.strip_prefix(name)?.strip_prefix(':')?;
+        let mut parts = rest.splitn(3, ':');
+        let line = parts.next()?.parse().ok()?;
+        let column = parts.next()?.parse().ok()?;
+        Some((line, column))
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_parse_or_give_a_position_in_the_file(
+            bytes in proptest::collection::vec(any::<u8>(), 0..200)
+        ) {
+            if let Err(err) = parse_json("f.json", &bytes) {
+                let message = err.to_string();
+                let (line, column) = position(&message, "f.json").unwrap();
+                let lines = bytes.split(|b| *b == b'\n').count();
+                prop_assert!(line >= 1 && line <= lines && column >= 1, "{}", message);
+            }
+        }
+
+        #[test]
+        fn a_bom_and_crlf_parse_like_plain_lf(value in json_value()) {
+            let lf = serde_json::to_string_pretty(&value).unwrap();
+            let crlf = format!("\u{feff}{}\r\n", lf.replace('\n', "\r\n"));
+            prop_assert_eq!(parse_json("f", crlf.as_bytes()).unwrap(), value);
+        }
+
+        #[test]
+        fn a_trailing_comma_is_found_on_its_line(value in json_value()) {
+            let object = serde_json::json!({ "resourceUri": "kp/a/b/c", "v": value });
+            let text = serde_json::to_string_pretty(&object).unwrap();
+            let broken = format!("{},\n}}\n", text.trim_end_matches('}').trim_end());
+            let message = parse_json("f", broken.as_bytes()).unwrap_err().to_string();
+            let (line, _) = position(&message, "f").unwrap();
+            prop_assert_eq!(line, broken.lines().count(), "{}", message);
+        }
+
+        #[test]
+        fn any_object_gives_params_or_bad_input(value in json_value(), uri in "\\PC{0,30}") {
+            let mut object = match value {
+                Value::Object(object) => object,
+                other => Map::from_iter([("x".to_string(), other)]),
+            };
+            object.insert("resourceUri".into(), Value::from(uri.clone()));
+            match parse_create("f", object) {
+                Ok(params) => prop_assert_eq!(params.resource_uri.split('/').count(), 4),
+                Err(err) => prop_assert!(err.to_string().starts_with("f: ")),
+            }
+        }
     }
 }

@@ -98,3 +98,44 @@ pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
         None => words,
     }
 }
+
+/// Properties of answer decoding (longer runs: `PROPTEST_CASES=N`).
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::error;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_answer_decodes_or_keeps_its_status(
+            status in 100u16..600,
+            bytes in proptest::collection::vec(any::<u8>(), 0..300),
+        ) {
+            match decode(status, "text/html", &bytes) {
+                Ok(_) => prop_assert!((200..300).contains(&status)),
+                Err(err) => {
+                    let api = error::find::<ApiError>(&err).unwrap();
+                    prop_assert_eq!(api.status, status);
+                    let expected = format!("server answered {}", status);
+                    prop_assert!(err.to_string().starts_with(&expected));
+                }
+            }
+        }
+
+        #[test]
+        fn json_successes_come_back_whole(status in 200u16..300, items in 0usize..50) {
+            let list: Vec<Value> = (0..items).map(|n| serde_json::json!({"instanceId": n})).collect();
+            let bytes = serde_json::to_vec(&list).unwrap();
+            let got = decode(status, "application/json", &bytes).unwrap();
+            prop_assert_eq!(got, Some(Value::Array(list)));
+        }
+
+        #[test]
+        fn excerpts_are_short_and_on_one_line(text in "\\PC*|[ \\r\\n\\t<>a-z]*", max in 0usize..60) {
+            let cut = excerpt(text.as_bytes(), max);
+            prop_assert!(cut.chars().count() <= max + 1);
+            prop_assert!(!cut.contains('\n') && !cut.contains('\r'));
+        }
+    }
+}
