@@ -105,7 +105,11 @@ impl<'a> Waiter<'a> {
     async fn follow_request(&mut self, id: &str, shown: bool) -> anyhow::Result<String> {
         self.request_id = Some(id.to_string());
         self.record(IdKind::Request, id)?;
-        let mut backoff = Backoff::new(self.pinned);
+        // A refresh (not shown) ends in about a second: look again soon.
+        let mut backoff = match shown {
+            true => Backoff::new(self.pinned),
+            false => Backoff::short(self.pinned),
+        };
         loop {
             let what = format!("request {id}");
             let answer = self.get(&Call::get_request(id), &what).await?;
@@ -140,6 +144,7 @@ impl<'a> Waiter<'a> {
     async fn settle(&mut self, id: &str) -> anyhow::Result<Value> {
         self.instance_id = Some(id.to_string());
         let mut backoff = Backoff::new(self.pinned);
+        let mut refreshed = false;
         loop {
             let what = format!("instance {id}");
             let answer = self.get(&Call::get_instance(id), &what).await?;
@@ -149,7 +154,12 @@ impl<'a> Waiter<'a> {
                 if self.is_settled(&instance, &status)? {
                     return Ok(instance);
                 }
-                self.pause(backoff.next_delay()).await?;
+                // The stored instance may be old news: ask the provider at
+                // once the first time, then after a pause each time.
+                if refreshed {
+                    self.pause(backoff.next_delay()).await?;
+                }
+                refreshed = true;
                 self.refresh(id).await?;
             } else {
                 self.pause(backoff.next_delay()).await?;
