@@ -7,9 +7,8 @@
 use serde_json::{Map, Value};
 
 use super::accounts::Account;
-use super::engine::{
-    call_fingerprint, require_payment, take_metadata, ApiError, ApiResult, Engine,
-};
+use super::create::call_fingerprint;
+use super::engine::{require_payment, take_metadata, ApiError, ApiResult, Engine};
 use super::objects::{self, NewRequest};
 use super::store;
 

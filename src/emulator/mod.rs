@@ -7,7 +7,9 @@
 pub mod accounts;
 mod actions;
 pub mod catalog;
+mod completion;
 mod control;
+mod create;
 mod engine;
 pub mod faults;
 mod keys;
