@@ -124,12 +124,22 @@ fn a_latency_fault_delays_the_answer() {
     let client = client(&home, &server);
     add_fault(
         &server,
-        json!({"action": "kp.create", "effect": "latency", "latencyMs": 300}),
+        json!({"action": "kp.retrieve", "effect": "latency", "latencyMs": 20000}),
     );
-    let started = std::time::Instant::now();
-    client.run(&["createi", "demo/kp.create.json"]).json();
-    // A lower bound only: the answer cannot come before the injected wait.
-    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let id =
+        client.run(&["createi", "demo/kp.create.json"]).json()["parameters"]["instanceId"].clone();
+    let id = id.as_str().unwrap();
+    client.wait_request();
+    // Seen by the client as an answer that does not come in time.
+    let late = client.run(&["--http-timeout", "1", "getir", id]);
+    assert_eq!(late.code, 3, "{}", late.stderr);
+    assert!(
+        late.stderr.contains("no answer within 1 s"),
+        "{}",
+        late.stderr
+    );
+    // Other calls are not delayed by the rule.
+    assert_eq!(client.run(&["--http-timeout", "1", "geti", id]).code, 0);
 }
 
 #[test]
