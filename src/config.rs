@@ -11,56 +11,12 @@
 use std::fmt;
 use std::io::IsTerminal as _;
 
-use reqwest::Url;
-
 use crate::config_file::{self, ConfigFile, Profile, DEFAULT_PROFILE};
 use crate::config_net::{self, NetInputs, NetSettings};
 use crate::emulator::accounts;
 use crate::error::BadInput;
 
-/// The name of the built-in emulator as an endpoint.
-pub(crate) const LOCAL: &str = "local";
-
-/// Where calls go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Endpoint {
-    /// The emulator, started in process for one command.
-    Local,
-    /// A server at this base URL (ending in `/api` for the real API).
-    Remote(Url),
-}
-
-impl Endpoint {
-    /// Parses `local` or an http(s) URL without credentials in it.
-    pub(crate) fn parse(text: &str) -> Result<Endpoint, BadInput> {
-        if text.trim().eq_ignore_ascii_case(LOCAL) {
-            return Ok(Endpoint::Local);
-        }
-        let bad = |why: &str| BadInput::new(format!("endpoint {text:?} {why}"));
-        let url = Url::parse(text.trim()).map_err(|e| bad(&format!("is not a URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(bad("must be an http or https URL, or `local`"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad(
-                "must not hold credentials: use RUNCWS_USER and RUNCWS_PASSWORD",
-            ));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(bad("must not have a query or fragment"));
-        }
-        Ok(Endpoint::Remote(url))
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Endpoint::Local => f.write_str(LOCAL),
-            Endpoint::Remote(url) => f.write_str(url.as_str().trim_end_matches('/')),
-        }
-    }
-}
+pub(crate) use crate::endpoint::Endpoint;
 
 /// A password: shown as `<hidden>` by `Debug` and `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -389,15 +345,6 @@ mod tests {
             err.starts_with("no user for endpoint http://127.0.0.1:8/api"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn endpoints_are_checked() {
-        assert_eq!(Endpoint::parse(" LOCAL ").unwrap(), Endpoint::Local);
-        assert!(Endpoint::parse("ftp://127.0.0.1/api").is_err());
-        assert!(Endpoint::parse("http://u:p@127.0.0.1/api").is_err());
-        assert!(Endpoint::parse("127.0.0.1:80").is_err());
-        assert!(Endpoint::parse("http://127.0.0.1/api?x=1").is_err());
     }
 
     #[test]

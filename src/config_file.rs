@@ -14,7 +14,8 @@
 //!
 //! Unknown keys are ignored, so a file from a newer runcws still works;
 //! `runcws configure` rewrites one profile and keeps every other key (but
-//! not comments). The file is written owner-only, atomically.
+//! not comments). The file is written owner-only, atomically, under an
+//! advisory lock on a sibling `config.toml.lock`.
 //! The directory comes from the `directories` crate, so `HOME` and
 //! `XDG_CONFIG_HOME` move it.
 
@@ -83,17 +84,32 @@ pub(crate) fn save_profile(name: &str, profile: &Profile) -> anyhow::Result<Path
     Ok(path)
 }
 
+/// Rewrites one profile under an advisory lock on a sibling `.lock` file,
+/// so that parallel `configure` runs never lose each other's profiles.
 fn save_profile_at(path: &Path, name: &str, profile: &Profile) -> anyhow::Result<()> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(
-                BadInput::caused_by(format!("reading config file {}", path.display()), e).into(),
-            )
-        }
-    };
-    parse(path, &text)?;
+    let dir = folder(path);
+    create_private_dir(dir).with_context(|| format!("creating config folder {}", dir.display()))?;
+    let _lock = lock(path)?;
+    let text = read_existing(path)?;
+    let text = with_profile(path, &text, name, profile)?;
+    write_private(path, &text).with_context(|| format!("writing config file {}", path.display()))
+}
+
+/// The text of the config file at `path`; empty if there is none.
+fn read_existing(path: &Path) -> Result<String, BadInput> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(BadInput::caused_by(
+            format!("reading config file {}", path.display()),
+            e,
+        )),
+    }
+}
+
+/// `text` with `[profiles.NAME]` set to `profile`, other keys kept.
+fn with_profile(path: &Path, text: &str, name: &str, profile: &Profile) -> anyhow::Result<String> {
+    parse(path, text)?;
     let mut table: toml::Table = toml::from_str(text.trim_start_matches('\u{feff}'))
         .with_context(|| format!("reading config file {}", path.display()))?;
     table
@@ -110,20 +126,49 @@ fn save_profile_at(path: &Path, name: &str, profile: &Profile) -> anyhow::Result
         .into());
     };
     profiles.insert(name.to_string(), toml::Value::try_from(profile)?);
-    let text = toml::to_string(&table).context("writing the config as TOML")?;
-    write_private(path, &text).with_context(|| format!("writing config file {}", path.display()))
+    toml::to_string(&table).context("writing the config as TOML")
+}
+
+/// Takes the exclusive lock on `PATH.lock`; released when the file drops.
+fn lock(path: &Path) -> anyhow::Result<fs::File> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = folder(path).join(name);
+    let mut options = fs::OpenOptions::new();
+    options.create(true).write(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&lock_path)
+        .with_context(|| format!("opening lock file {}", lock_path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", lock_path.display()))?;
+    Ok(file)
+}
+
+/// The folder holding `path`.
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates `dir` (and its parents) owner-only.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Replaces `path` with `text` atomically, owner-only, in a 0700 folder.
 fn write_private(path: &Path, text: &str) -> io::Result<()> {
     use std::io::Write as _;
 
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)?;
+    let dir = folder(path);
+    create_private_dir(dir)?;
     // tempfile creates its files 0600.
     let mut temp = tempfile::Builder::new()
         .prefix(".config-")

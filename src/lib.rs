@@ -16,6 +16,7 @@ mod config;
 mod config_file;
 mod config_net;
 pub mod emulator;
+mod endpoint;
 mod error;
 pub mod exit;
 mod jq;

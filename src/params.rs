@@ -6,14 +6,14 @@
 //! the image's `metadata`. Files saved by other editors work (a UTF-8 BOM,
 //! CRLF line ends), `-` reads stdin, and the tutorial's Windows paths
 //! (`demo\vm.create.json`) work where no file of that literal name exists.
-//! Any fault is bad input: nothing is sent.
-
-use std::io::{self, Read as _};
-use std::path::{Path, PathBuf};
+//! Any fault is bad input: nothing is sent. A file may hold at most
+//! 1 MiB (`read`).
 
 use serde_json::{Map, Value};
 
 use crate::error::BadInput;
+
+mod read;
 
 /// What `createi` sends: to which resource, with which body.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +27,7 @@ pub(crate) struct CreateParams {
 /// Reads a `createi` parameter file.
 pub(crate) fn read_create(arg: &str) -> Result<CreateParams, BadInput> {
     let (name, object) = read_object(arg)?;
+    check_metadata(&name, &object)?;
     parse_create(&name, object)
 }
 
@@ -34,6 +35,7 @@ pub(crate) fn read_create(arg: &str) -> Result<CreateParams, BadInput> {
 /// only the file's `metadata`.
 pub(crate) fn read_image(arg: &str) -> Result<Value, BadInput> {
     let (name, mut object) = read_object(arg)?;
+    check_metadata(&name, &object)?;
     let ignored: Vec<&str> = object
         .keys()
         .filter(|k| *k != "metadata")
@@ -55,7 +57,8 @@ fn parse_create(name: &str, mut object: Map<String, Value>) -> Result<CreatePara
         Some(other) => {
             return Err(BadInput::new(format!(
                 "{name}: `resourceUri` must be a string like \"kp/hpcloud/nova/standard\", \
-                 not {other}"
+                 not {}",
+                kind_of(&other)
             )))
         }
         None => {
@@ -72,23 +75,58 @@ fn parse_create(name: &str, mut object: Map<String, Value>) -> Result<CreatePara
     })
 }
 
-/// A resource URI is `type/provider/region/resourceId`: plain segments.
+/// A resource URI is `type/provider/region/resourceId`: four segments of
+/// 1 to `MAX_SEGMENT` unreserved URL characters, none `.` or `..`.
 fn check_resource_uri(name: &str, uri: &str) -> Result<(), BadInput> {
-    let is_plain = |s: &str| !s.is_empty() && s != "." && s != "..";
     let segments: Vec<&str> = uri.split('/').collect();
-    if segments.len() != 4 || !segments.iter().all(|s| is_plain(s)) {
-        return Err(BadInput::new(format!(
-            "{name}: `resourceUri` {uri:?} is not type/provider/region/resourceId, \
-             e.g. \"kp/hpcloud/nova/standard\""
-        )));
+    if segments.len() == 4 && segments.iter().all(|s| is_plain_segment(s)) {
+        return Ok(());
     }
-    Ok(())
+    Err(BadInput::new(format!(
+        "{name}: `resourceUri` {} is not type/provider/region/resourceId (each part 1 to \
+         {MAX_SEGMENT} of A-Z a-z 0-9 . _ ~ -), e.g. \"kp/hpcloud/nova/standard\"",
+        shown(uri)
+    )))
+}
+
+/// The longest segment of a resource URI.
+const MAX_SEGMENT: usize = 128;
+
+fn is_plain_segment(segment: &str) -> bool {
+    let is_allowed = |c: char| c.is_ascii_alphanumeric() || "._~-".contains(c);
+    (1..=MAX_SEGMENT).contains(&segment.len())
+        && segment != "."
+        && segment != ".."
+        && segment.chars().all(is_allowed)
+}
+
+/// `metadata`, when present, must be a JSON object.
+fn check_metadata(name: &str, object: &Map<String, Value>) -> Result<(), BadInput> {
+    match object.get("metadata") {
+        None | Some(Value::Object(_)) => Ok(()),
+        Some(other) => Err(BadInput::new(format!(
+            "{name}: `metadata` must be an object like {{\"name\": \"VM-1\"}}, not {}",
+            kind_of(other)
+        ))),
+    }
+}
+
+/// A bad value as a message shows it: quoted, escaped, and cut short.
+fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    let head: String = value.chars().take(MAX).collect();
+    let more = if value.chars().count() > MAX {
+        "…"
+    } else {
+        ""
+    };
+    format!("\"{}\"{more}", head.escape_debug())
 }
 
 /// Reads `arg` (a path or `-`) as a JSON object; returns the name to use
 /// in messages and the object.
 fn read_object(arg: &str) -> Result<(String, Map<String, Value>), BadInput> {
-    let (name, bytes) = read_bytes(arg)?;
+    let (name, bytes) = read::read_bytes(arg)?;
     let value = parse_json(&name, &bytes)?;
     match value {
         Value::Object(object) => Ok((name, object)),
@@ -97,41 +135,6 @@ fn read_object(arg: &str) -> Result<(String, Map<String, Value>), BadInput> {
             kind_of(&other)
         ))),
     }
-}
-
-fn read_bytes(arg: &str) -> Result<(String, Vec<u8>), BadInput> {
-    if arg == "-" {
-        let mut bytes = Vec::new();
-        io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| BadInput::caused_by("reading parameters from stdin", e))?;
-        return Ok(("<stdin>".to_string(), bytes));
-    }
-    let path = find_file(arg);
-    let name = path.display().to_string();
-    if path.is_dir() {
-        return Err(BadInput::new(format!(
-            "parameter file {name} is a directory: give a JSON file"
-        )));
-    }
-    let bytes = std::fs::read(&path)
-        .map_err(|e| BadInput::caused_by(format!("reading parameter file {name}"), e))?;
-    Ok((name, bytes))
-}
-
-/// `arg` itself if it exists, else with backslashes read as slashes (the
-/// tutorial typed `demo\kp.create.json`).
-fn find_file(arg: &str) -> PathBuf {
-    let literal = Path::new(arg);
-    if literal.exists() || !arg.contains('\\') {
-        return literal.to_path_buf();
-    }
-    let slashed = PathBuf::from(arg.replace('\\', "/"));
-    if slashed.exists() {
-        tracing::debug!("reading {arg:?} as {}", slashed.display());
-        return slashed;
-    }
-    literal.to_path_buf()
 }
 
 /// Parses JSON, reporting faults as `FILE:LINE:COLUMN: message`.
@@ -164,6 +167,7 @@ fn kind_of(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn write(dir: &Path, name: &str, text: &[u8]) -> String {
         let path = dir.join(name);
@@ -202,6 +206,51 @@ mod tests {
             let path = write(dir.path(), "p.json", text.as_bytes());
             let err = read_create(&path).unwrap_err().to_string();
             assert!(err.starts_with(&path) && err.contains(expected), "{err}");
+        }
+    }
+
+    /// Fault: a 100k-character resourceUri reached the HTTP layer (exit 3,
+    /// "builder error") and was echoed whole.
+    #[test]
+    fn resource_uris_are_plain_short_segments_and_shown_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "x".repeat(100_000);
+        let segment = "y".repeat(129);
+        let bad = [
+            format!("kp/hpcloud/nova/{long}"),
+            format!("kp/{segment}/nova/x"),
+            "kp/hp cloud/nova/x".to_string(),
+            "kp/hpcloud/nova/x\u{1b}[31m".to_string(),
+            "kp/hpcloud/nova/x?y".to_string(),
+            "kp/hpcloud/./x".to_string(),
+            "kp/hpcloud/nova/%2F".to_string(),
+        ];
+        for uri in bad {
+            let text = serde_json::json!({ "resourceUri": uri }).to_string();
+            let path = write(dir.path(), "p.json", text.as_bytes());
+            let err = read_create(&path).unwrap_err().to_string();
+            assert!(err.contains("is not type/provider"), "{err}");
+            assert!(err.len() < path.len() + 300, "{err}");
+            assert!(!err.contains('\u{1b}'), "{err:?}");
+        }
+        let good = format!("kp/{}/a.b_c~d-e/X9", "z".repeat(128));
+        let text = serde_json::json!({ "resourceUri": good }).to_string();
+        let path = write(dir.path(), "p.json", text.as_bytes());
+        assert_eq!(read_create(&path).unwrap().resource_uri, good);
+    }
+
+    /// Fault: a `metadata` that is not an object was sent, and refused
+    /// only by the server.
+    #[test]
+    fn metadata_must_be_an_object_in_both_kinds_of_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for metadata in [r#""VM-1""#, "[1]", "5", "null"] {
+            let text = format!(r#"{{"resourceUri":"kp/a/b/c","metadata":{metadata}}}"#);
+            let path = write(dir.path(), "p.json", text.as_bytes());
+            let err = read_create(&path).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{path}: `metadata` must be an object")));
+            let err = read_image(&path).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{path}: `metadata` must be an object")));
         }
     }
 

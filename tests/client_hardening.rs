@@ -1,0 +1,115 @@
+//! Faults an attack on the client found: lost profiles under parallel
+//! `configure`, unbounded answers and parameter files, terminal escapes
+//! from servers and files, credentials echoed from endpoint URLs, corrupt
+//! state files, and oversized resource URIs. Each test names its fault.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::{fake, Client, Home, Run};
+
+fn assert_error(run: &Run, code: i32, message: &str) {
+    assert_eq!(run.code, code, "stderr: {}", run.stderr);
+    assert_eq!(run.stdout, "", "stdout must stay empty");
+    let last = run.stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("runcws: error: "), "{}", run.stderr);
+    assert!(last.contains(message), "{last:?} lacks {message:?}");
+}
+
+/// Fault: 20 parallel `configure` runs each reported success, but their
+/// read-modify-writes of config.toml raced and profiles were lost.
+#[test]
+fn twenty_parallel_configure_runs_keep_every_profile() {
+    let home = Home::new();
+    let children: Vec<_> = (0..20)
+        .map(|n| {
+            home.command()
+                .args(["--profile", &format!("p{n}"), "configure", "--no-input"])
+                .args(["--endpoint", "http://127.0.0.1:9/api", "--user", "u"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let run = Run::from(child.wait_with_output().unwrap());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+
+    let text = std::fs::read_to_string(home.path().join("config/runcws/config.toml")).unwrap();
+    let config: toml::Table = toml::from_str(&text).unwrap();
+    let profiles = config["profiles"].as_table().unwrap();
+    let missing: Vec<String> = (0..20)
+        .map(|n| format!("p{n}"))
+        .filter(|name| !profiles.contains_key(name))
+        .collect();
+    assert!(missing.is_empty(), "lost profiles {missing:?}: {text}");
+}
+
+/// Fault: a password typed into an endpoint URL was echoed in the error.
+#[test]
+fn an_endpoint_with_credentials_is_refused_without_echoing_them() {
+    let home = Home::new();
+    let endpoint = "http://u:pw-in-url@127.0.0.1:1/api";
+    for args in [
+        vec!["--endpoint", endpoint, "listi"],
+        vec!["--endpoint", endpoint, "--error-format", "json", "listi"],
+        vec!["--endpoint", endpoint, "config", "show"],
+        vec![
+            "--endpoint",
+            endpoint,
+            "--user",
+            "u",
+            "configure",
+            "--no-input",
+        ],
+    ] {
+        let run = Run::from(home.command().args(&args).output().unwrap());
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("pw-in-url"), "{}", run.stderr);
+        assert!(run.stderr.contains("***@127.0.0.1:1"), "{}", run.stderr);
+    }
+}
+
+/// Faults: a huge or endless parameter file was read whole; a 100k
+/// resourceUri gave "builder error" (exit 3) and was echoed whole; a
+/// non-object `metadata` was left to the server. All are bad input now,
+/// with short messages, and nothing is sent.
+#[test]
+fn bad_parameter_files_are_refused_locally_and_briefly() {
+    let home = Home::new();
+    let server = fake::Fake::always(fake::json("200 OK", "{}"));
+    let client = Client {
+        home: &home,
+        base_url: Some(server.base_url.clone()),
+    };
+    let long = format!(
+        r#"{{"resourceUri":"kp/hpcloud/nova/{}"}}"#,
+        "x".repeat(100_000)
+    );
+    home.write("long.json", &long);
+    home.write(
+        "meta.json",
+        r#"{"resourceUri":"kp/a/b/c","metadata":"VM-1"}"#,
+    );
+    home.write("big.json", &" ".repeat(2 * 1024 * 1024));
+
+    let run = client.run(&["createi", "/dev/zero"]);
+    assert_error(&run, 2, "parameter file /dev/zero is larger than 1 MiB");
+    let run = client.run(&["createi", "big.json"]);
+    assert_error(&run, 2, "parameter file big.json is larger than 1 MiB");
+    let run = client.run(&["createi", "long.json"]);
+    assert_error(&run, 2, "is not type/provider/region/resourceId");
+    assert!(
+        run.stderr.len() < 1000,
+        "{} bytes of stderr",
+        run.stderr.len()
+    );
+    let run = client.run(&["createi", "meta.json"]);
+    assert_error(&run, 2, "`metadata` must be an object");
+    let run = client.run(&["createimage", "meta.json", "--instance", "i-1"]);
+    assert_error(&run, 2, "`metadata` must be an object");
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
