@@ -33,7 +33,13 @@ pub(crate) struct Client {
     user: String,
     password: Password,
     net: NetSettings,
+    /// The largest answer body read (`MAX_ANSWER_BYTES`; tests lower it).
+    max_answer_bytes: u64,
 }
+
+/// The largest answer body runcws reads: 256 MiB. A bigger one is refused
+/// as it arrives, before it can exhaust memory.
+const MAX_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How a `Client` reaches its server.
 pub(crate) struct Target {
@@ -83,6 +89,7 @@ impl Client {
             user,
             password,
             net,
+            max_answer_bytes: MAX_ANSWER_BYTES,
         })
     }
 
@@ -144,7 +151,7 @@ impl Client {
             .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
         let foreign_origin = answer::foreign_origin(&url, response.url());
         let content_type = answer::content_type(&response);
-        let bytes = response.bytes().await.map_err(|e| self.network_error(&e))?;
+        let bytes = self.read_body(response).await?;
 
         let elapsed = started.elapsed().as_millis();
         tracing::debug!("{} {} {status} {elapsed}ms", call.method, url.path());
@@ -154,8 +161,39 @@ impl Client {
             content_type,
             retry_after,
             foreign_origin,
-            bytes: bytes.to_vec(),
+            bytes,
         })
+    }
+
+    /// The answer's body, read in chunks and refused once it is larger
+    /// than `max_answer_bytes` (by its announced length, or as it comes).
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, NetworkError> {
+        let limit = self.max_answer_bytes;
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(self.oversized());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.network_error(&e))? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(self.oversized());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    /// An answer larger than this client reads.
+    fn oversized(&self) -> NetworkError {
+        let limit = self.max_answer_bytes;
+        let shown = match limit % (1024 * 1024) {
+            0 => format!("{} MiB", limit / 1024 / 1024),
+            _ => format!("{limit} bytes"),
+        };
+        NetworkError {
+            endpoint: self.endpoint_name.clone(),
+            reason: format!("the answer is larger than {shown}, the most runcws reads"),
+            stage: Stage::Oversized,
+        }
     }
 
     fn network_error(&self, err: &reqwest::Error) -> NetworkError {

@@ -79,9 +79,9 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// The endpoint could not be reached, or did not answer in time.
+/// The endpoint could not be reached, did not answer in time, or sent an
+/// answer too large to read.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot reach {endpoint}: {reason}")]
 pub(crate) struct NetworkError {
     /// The endpoint as the user knows it (`local` for the embedded default).
     pub(crate) endpoint: String,
@@ -100,6 +100,20 @@ pub(crate) enum Stage {
     Exchange,
     /// The request was sent but no whole answer came in time.
     Timeout,
+    /// The answer was larger than runcws reads.
+    Oversized,
+}
+
+impl fmt::Display for NetworkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            endpoint, reason, ..
+        } = self;
+        match self.stage {
+            Stage::Oversized => write!(f, "reading the answer of {endpoint}: {reason}"),
+            _ => write!(f, "cannot reach {endpoint}: {reason}"),
+        }
+    }
 }
 
 impl NetworkError {
@@ -107,6 +121,15 @@ impl NetworkError {
     pub(crate) fn may_have_arrived(&self) -> bool {
         self.stage != Stage::Connect
     }
+}
+
+/// A 2xx answer that runcws cannot act on, such as an id that could not
+/// name one object; the answer itself is still shown.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct BadAnswer {
+    /// What was wrong with the answer.
+    pub(crate) message: String,
 }
 
 /// A create whose answer was lost: it may or may not have happened.

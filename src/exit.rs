@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use serde_json::{json, Value};
 
 use crate::cli::ErrorFormat;
-use crate::error::{self, ApiDetail, ApiError, BadInput, Interrupted, NetworkError};
+use crate::error::{self, ApiDetail, ApiError, BadAnswer, BadInput, Interrupted, NetworkError};
 use crate::error::{TimedOut, UnknownOutcome, WaitFailed};
 use crate::output;
 
@@ -59,7 +59,10 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
     if error::find::<TimedOut>(err).is_some() {
         return TIMED_OUT;
     }
-    if error::find::<NetworkError>(err).is_some() || error::find::<UnknownOutcome>(err).is_some() {
+    if error::find::<NetworkError>(err).is_some()
+        || error::find::<UnknownOutcome>(err).is_some()
+        || error::find::<BadAnswer>(err).is_some()
+    {
         return HTTP_FAILURE;
     }
     match error::find::<ApiError>(err).map(|e| e.status) {

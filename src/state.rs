@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use md5::{Digest as _, Md5};
 use serde::{Deserialize, Serialize};
 
-use crate::error::BadInput;
+use crate::error::{BadAnswer, BadInput};
 
 /// The state format this runcws writes.
 const VERSION: u32 = 1;
@@ -116,7 +116,13 @@ impl StateFile {
     /// Sets the given ids under the lock and reports those that changed,
     /// in the order given. Writes nothing, and takes no lock, when nothing
     /// would change, so that read-only commands never wait on a writer.
+    /// An id that could not name one object (see `id_problem`) is refused
+    /// as a `BadAnswer` and nothing is written.
     pub(crate) fn set(&self, ids: &[(IdKind, &str)]) -> anyhow::Result<Vec<IdKind>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        check_answer_ids(ids)?;
         let unlocked = self.load()?;
         if ids
             .iter()
@@ -148,15 +154,20 @@ impl StateFile {
         &self.path
     }
 
-    /// Forgets both current ids (keeping fields of newer formats).
+    /// Forgets both current ids (keeping fields of newer formats). A
+    /// corrupt file is replaced by an empty one: this is its remedy.
     pub(crate) fn reset(&self) -> anyhow::Result<()> {
         if !self.path.exists() {
             return Ok(());
         }
         let _lock = self.lock()?;
-        let mut current = self.load()?;
+        let mut current = self.load().unwrap_or_else(|err| {
+            tracing::warn!("{err}: replacing it");
+            Current::default()
+        });
         current.request_id = None;
         current.instance_id = None;
+        current.version = current.version.max(VERSION);
         self.replace(&current)
             .with_context(|| format!("writing state file {}", self.path.display()))
     }
@@ -195,6 +206,49 @@ impl StateFile {
         sync_dir(self.folder());
         Ok(())
     }
+}
+
+/// Why `id` could not name one object, if it cannot: empty, too long,
+/// `.` or `..`, or holding characters that would change the URL it goes
+/// into or the terminal it is shown on.
+pub(crate) fn id_problem(id: &str) -> Option<&'static str> {
+    if id.trim().is_empty() {
+        Some("is empty")
+    } else if id.len() > 256 {
+        Some("is longer than 256 characters")
+    } else if id == "." || id == ".." {
+        Some("is a dot segment")
+    } else if id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "/?#%\\".contains(c))
+    {
+        Some("holds a space, a control character or one of / ? # % \\")
+    } else {
+        None
+    }
+}
+
+/// `id` as a message shows it: quoted, escaped, at most 40 characters.
+pub(crate) fn shown_id(id: &str) -> String {
+    let head: String = id.chars().take(40).collect();
+    let more = if id.chars().count() > 40 { "…" } else { "" };
+    format!("\"{}\"{more}", head.escape_debug())
+}
+
+/// Refuses ids from an answer that could not name one object.
+fn check_answer_ids(ids: &[(IdKind, &str)]) -> Result<(), BadAnswer> {
+    let Some((kind, id, problem)) = ids
+        .iter()
+        .find_map(|(kind, id)| Some((kind, id, id_problem(id)?)))
+    else {
+        return Ok(());
+    };
+    Err(BadAnswer {
+        message: format!(
+            "the answer's {kind} {} {problem}: not recorded as current",
+            shown_id(id)
+        ),
+    })
 }
 
 /// Parses and migrates the bytes of the state file at `path`.

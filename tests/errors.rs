@@ -133,7 +133,7 @@ fn broken_state_and_config_files_are_named() {
         base_url: Some(server.base_url.clone()),
     };
     let state = home.write("s.json", "{\"requestId\": ");
-    let run = client.run(&["--state", state.to_str().unwrap(), "listi"]);
+    let run = client.run(&["--state", state.to_str().unwrap(), "getr"]);
     assert_error(
         &run,
         2,

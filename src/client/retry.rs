@@ -6,7 +6,8 @@
 //! HTTP date) or else with a doubling, capped, jittered backoff. A call
 //! that changes something is sent again only when it could not connect,
 //! so that the first attempt certainly never left. Timeouts are never
-//! retried: a server that did not answer in time is not asked again.
+//! retried: a server that did not answer in time is not asked again; nor
+//! is one whose answer was too large.
 
 use std::time::{Duration, SystemTime};
 
@@ -51,7 +52,7 @@ fn is_retryable_failure(effect: Effect, err: &NetworkError) -> bool {
     match err.stage {
         Stage::Connect => true,
         Stage::Exchange => effect == Effect::Reads,
-        Stage::Timeout => false,
+        Stage::Timeout | Stage::Oversized => false,
     }
 }
 

@@ -202,3 +202,45 @@ fn excerpts_are_cut_by_characters() {
     assert_eq!(excerpt("ééé  é".as_bytes(), 3), "ééé…");
     assert_eq!(excerpt(b"a \n b", 10), "a b");
 }
+
+/// Fault: an answer of any size was read whole into memory (a 2 GB answer
+/// took 3.9 GB). Both an announced and an unannounced (chunked) length
+/// are cut at the cap.
+#[tokio::test]
+async fn answers_larger_than_the_cap_are_refused_as_they_come() {
+    let chunk = format!("{:x}\r\n{}\r\n", 600, "x".repeat(600));
+    let chunked = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+         transfer-encoding: chunked\r\n\r\n{}0\r\n\r\n",
+        chunk.repeat(4)
+    );
+    let announced = "HTTP/1.1 200 OK\r\ncontent-length: 999999999\r\n\r\nxx".to_string();
+    for response in [chunked, announced] {
+        let (base, _server) = serve_once(response).await;
+        let mut client = client(base);
+        client.max_answer_bytes = 2000;
+        let err = client.send(&Call::catalog()).await.unwrap_err();
+        let network = error::find::<NetworkError>(&err).unwrap();
+        assert_eq!(network.stage, Stage::Oversized);
+        assert_eq!(
+            err.to_string(),
+            "reading the answer of test-endpoint: the answer is larger than 2000 bytes, \
+             the most runcws reads"
+        );
+    }
+}
+
+#[tokio::test]
+async fn answers_up_to_the_cap_are_read_whole() {
+    let chunk = format!("{:x}\r\n{}\r\n", 500, " ".repeat(500));
+    let chunked = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+         transfer-encoding: chunked\r\n\r\n{}3\r\n[1]\r\n0\r\n\r\n",
+        chunk.repeat(3)
+    );
+    let (base, _server) = serve_once(chunked).await;
+    let mut client = client(base);
+    client.max_answer_bytes = 1503;
+    let answer = client.send(&Call::catalog()).await.unwrap();
+    assert_eq!(answer, Some(json!([1])));
+}

@@ -18,7 +18,7 @@ use crate::emulator::{self, DbLocation, Embedded, EmulatorConfig};
 use crate::error::BadInput;
 use crate::jq::Filter;
 use crate::output::{Printer, Talk};
-use crate::state::{IdKind, StateFile};
+use crate::state::{self, IdKind, StateFile};
 use crate::wait::Waiter;
 
 /// The base URL `options:` shows for the embedded default, whose real
@@ -43,9 +43,9 @@ impl Context {
         let settings = config::resolve(inputs(&global))?;
         tracing::debug!(endpoint = %settings.endpoint, user = %settings.user, "resolved settings");
 
+        // The state file is read only by commands that need it, so that a
+        // corrupt one stops only those (see `commands::run_client`).
         let state = state_file(global.state, &settings.endpoint, &settings.user)?;
-        // A broken state file is reported before anything is sent.
-        state.load()?;
 
         let (target, embedded) = connect(&settings.endpoint).await?;
         let client = Client::new(target, settings.user, settings.password, settings.net)?;
@@ -83,6 +83,14 @@ impl Context {
             };
             return Err(BadInput::new(format!("no current {kind}: {hint}")).into());
         };
+        if let Some(problem) = state::id_problem(id) {
+            return Err(BadInput::new(format!(
+                "the current {kind} {} in state file {} {problem}: run `runcws state reset`",
+                state::shown_id(id),
+                self.state.path().display()
+            ))
+            .into());
+        }
         tracing::debug!("using the current {kind} {id}");
         Ok(id.to_string())
     }
@@ -192,37 +200,14 @@ pub(crate) async fn start_embedded_on(db: std::path::PathBuf) -> anyhow::Result<
         .context("starting the built-in emulator")
 }
 
-/// Refuses ids that could not name one object: empty, too long, or with
-/// characters that would change the URL they go into (`/`, `?`, `#`, `.`
-/// and `..` as a whole, spaces, control characters).
+/// Refuses ids that could not name one object (`state::id_problem`).
 fn check_id(kind: IdKind, id: &str) -> Result<(), BadInput> {
-    let problem = if id.trim().is_empty() {
-        Some("is empty")
-    } else if id.len() > 256 {
-        Some("is longer than 256 characters")
-    } else if id == "." || id == ".." {
-        Some("is a dot segment")
-    } else if id
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || "/?#%\\".contains(c))
-    {
-        Some("holds a space, a control character or one of / ? # % \\")
-    } else {
-        None
-    };
-    match problem {
+    match state::id_problem(id) {
         None => Ok(()),
-        Some(problem) => {
-            let shown: String = id
-                .chars()
-                .take(40)
-                .collect::<String>()
-                .escape_debug()
-                .to_string();
-            Err(BadInput::new(format!(
-                "the {kind} given (\"{shown}\") {problem}"
-            )))
-        }
+        Some(problem) => Err(BadInput::new(format!(
+            "the {kind} given ({}) {problem}",
+            state::shown_id(id)
+        ))),
     }
 }
 

@@ -53,6 +53,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// Resolves the context, then runs one client command in it.
 async fn run_client(global: GlobalArgs, command: Command) -> anyhow::Result<()> {
     let ctx = Context::resolve(global).await?;
+    if writes_current_ids(&command) {
+        // A broken state file is reported before anything is sent.
+        ctx.state.load()?;
+    }
     match command {
         Command::Createi {
             file,
@@ -84,6 +88,20 @@ async fn run_client(global: GlobalArgs, command: Command) -> anyhow::Result<()> 
         | Command::Config(_)
         | Command::Configure(_) => unreachable!("local commands run before the client runtime"),
     }
+}
+
+/// Whether `command` may record current ids. Those that never do (`geti
+/// ID`, the lists, the catalog) still work with a corrupt state file.
+fn writes_current_ids(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Createi { .. }
+            | Command::Getr { .. }
+            | Command::Getir { .. }
+            | Command::Deletei { .. }
+            | Command::Createimage { .. }
+            | Command::Wait(_)
+    )
 }
 
 /// Prints `answer` and records `ids`; with `--wait`, records them, waits

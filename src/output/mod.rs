@@ -12,6 +12,7 @@ mod format;
 mod progress;
 mod table;
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal as _, Write};
 
 use anyhow::Context as _;
@@ -133,7 +134,7 @@ pub(crate) fn data_lines(lines: &[String]) -> anyhow::Result<()> {
 /// Asks `question` on stderr and reads one line of stdin, trimmed.
 pub(crate) fn ask(question: &str) -> io::Result<String> {
     let mut err = io::stderr().lock();
-    write!(err, "{question}")?;
+    write!(err, "{}", escape_controls(question))?;
     err.flush()?;
     let mut line = String::new();
     io::stdin().read_line(&mut line)?;
@@ -166,10 +167,33 @@ fn write_stdout(text: &str) -> io::Result<()> {
     }
 }
 
-/// Writes one line on stderr: talk, errors and progress.
+/// Writes one line on stderr: talk, errors and progress. Its text may come
+/// from a server or a file, so control characters are escaped.
 fn write_stderr(text: &str) {
     // Nowhere is left to report a failure to write to stderr.
-    let _ = writeln!(io::stderr().lock(), "{text}");
+    let _ = writeln!(io::stderr().lock(), "{}", escape_controls(text));
+}
+
+/// `text` with control characters (but line ends and tabs) and bidi
+/// overrides escaped as `\u{1b}`, so that no server or file can send
+/// escape sequences to the terminal through runcws.
+pub(crate) fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let escaped = text
+        .chars()
+        .map(|c| match is_unsafe(c) {
+            true => c.escape_unicode().to_string(),
+            false => c.to_string(),
+        })
+        .collect();
+    Cow::Owned(escaped)
+}
+
+fn is_unsafe(c: char) -> bool {
+    let is_bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi
 }
 
 #[cfg(test)]
@@ -183,6 +207,18 @@ mod tests {
             pretty(&value),
             "{\n  \"url\": \"u\",\n  \"method\": \"get\"\n}"
         );
+    }
+
+    /// Fault: ESC sequences from a server's error or a file reached the
+    /// terminal raw.
+    #[test]
+    fn control_characters_are_escaped_but_lines_are_kept() {
+        let text = "server answered 500: \u{1b}[31mred\u{7}\r\u{9b}x\u{202e}y\nnext\tcol";
+        assert_eq!(
+            escape_controls(text),
+            "server answered 500: \\u{1b}[31mred\\u{7}\\u{d}\\u{9b}x\\u{202e}y\nnext\tcol"
+        );
+        assert!(matches!(escape_controls("plain"), Cow::Borrowed("plain")));
     }
 
     #[test]

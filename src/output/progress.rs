@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::write_stderr;
+use super::{escape_controls, write_stderr};
 
 /// How often the live line redraws.
 const TICK: Duration = Duration::from_millis(120);
@@ -54,7 +54,7 @@ impl Progress {
                 let elapsed = self.started.elapsed().as_secs_f64();
                 write_stderr(&format!("waiting: {status} [{elapsed:.1}s]"));
             }
-            Mode::Live(bar) => bar.set_message(status.to_string()),
+            Mode::Live(bar) => bar.set_message(escape_controls(status).into_owned()),
         }
     }
 

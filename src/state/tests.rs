@@ -76,6 +76,56 @@ fn a_corrupt_file_is_named_with_the_fix() {
     assert!(state.set(&[(IdKind::Request, "r")]).is_err());
 }
 
+/// Fault: `state reset` failed on a corrupt file with the very error
+/// that told the user to run it.
+#[test]
+fn reset_replaces_a_corrupt_file() {
+    let (_dir, state) = temp_state();
+    create_private_dir(state.folder()).unwrap();
+    fs::write(&state.path, "{\"requestId\": ").unwrap();
+    state.reset().unwrap();
+    assert_eq!(
+        state.load().unwrap(),
+        Current {
+            version: VERSION,
+            ..Current::default()
+        }
+    );
+    assert_eq!(
+        state.set(&[(IdKind::Request, "r")]).unwrap(),
+        vec![IdKind::Request]
+    );
+}
+
+/// Fault: a server-sent `requestId` like `../../../x\e[31m` was stored as
+/// current and echoed raw.
+#[test]
+fn ids_that_could_not_name_one_object_are_never_stored() {
+    let (_dir, state) = temp_state();
+    let long = "x".repeat(257);
+    for id in [
+        "../../../x\u{1b}[31m",
+        "",
+        ".",
+        "..",
+        "a b",
+        "a/b",
+        "a%2F",
+        &long,
+    ] {
+        let err = state
+            .set(&[(IdKind::Instance, "i"), (IdKind::Request, id)])
+            .unwrap_err();
+        assert!(crate::error::find::<BadAnswer>(&err).is_some(), "{id:?}");
+        assert!(!err.to_string().contains('\u{1b}'), "{err}");
+    }
+    assert!(!state.path.exists(), "nothing may be written");
+    assert_eq!(
+        state.set(&[(IdKind::Request, "r-1.2_x~")]).unwrap().len(),
+        1
+    );
+}
+
 #[test]
 fn setting_nothing_new_takes_no_lock() {
     let (_dir, state) = temp_state();
