@@ -123,11 +123,12 @@ pub struct WaitArgs {
 /// How long and how often a wait polls.
 #[derive(Debug, Clone, Args)]
 pub struct WaitTiming {
-    /// Give up waiting after this long (e.g. 90s, 5m, 1h) [exit 7]
+    /// Give up waiting after this long (e.g. 90s, 5m, 1h; 0 looks once) [exit 7]
     #[arg(long, value_parser = parse_duration, default_value = "10m", value_name = "DURATION")]
     pub timeout: Duration,
 
-    /// Poll at this fixed interval instead of backing off from 0.5 s to 10 s
+    /// Poll at this fixed interval (at least 100ms) instead of backing off
+    /// from 0.5 s to 10 s
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub interval: Option<Duration>,
 }

@@ -256,3 +256,44 @@ fn ctrl_c_exits_130_and_says_how_to_resume() {
         run.stderr
     );
 }
+
+/// Fault: `--interval 1ns` polled some 600 times a second; a pinned
+/// interval is now at least 100 ms.
+#[test]
+fn a_tiny_interval_is_raised_to_100ms() {
+    let home = Home::new();
+    let body = r#"[{"requestId":"r-1","requestStatus":"in-progress"}]"#;
+    let server = common::fake::Fake::always(common::fake::json("200 OK", body));
+    let run = common::Client {
+        home: &home,
+        base_url: Some(server.base_url.clone()),
+    }
+    .run(&[
+        "wait",
+        "--request",
+        "r-1",
+        "--interval",
+        "1ns",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    let polls = server.requests().len();
+    assert!((2..=15).contains(&polls), "{polls} polls in one second");
+}
+
+/// Fault: `--timeout 0` reported a timeout without asking even once; now
+/// the first look happens, so a finished request and settled instance
+/// are reported.
+#[test]
+fn a_zero_timeout_still_looks_once() {
+    let home = Home::new();
+    let server = Server::start(&home);
+    let client = client(&home, &server);
+    client.run(&["createi", "demo/kp.create.json"]).json();
+    client.wait_request();
+
+    let run = client.run(&["wait", "--timeout", "0"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["instanceId"].as_str().map(str::len), Some(36));
+}

@@ -3,7 +3,9 @@
 //!
 //! A wait stops at once when a request fails or the instance settles in a
 //! status other than the one waited for (`WaitFailed`, exit 6), and when
-//! its time is up (`TimedOut`, exit 7). The current ids are recorded as the
+//! its time is up (`TimedOut`, exit 7). The deadline is judged between
+//! polls: the first look always happens, so `--timeout 0` reports a
+//! request that has already finished. The current ids are recorded as the
 //! plain commands would (`getr` the instance, `getir` each refresh
 //! request), so an interrupted wait leaves them consistent; Ctrl-C names
 //! the command that resumes it.
@@ -27,6 +29,10 @@ use backoff::Backoff;
 /// "not there": a new object can take a moment to be visible.
 const NOT_FOUND_GRACE: Duration = Duration::from_secs(10);
 
+/// The shortest pinned interval: `--interval 1ns` must not hammer the
+/// server.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
 /// What a wait starts from.
 #[derive(Debug, Clone)]
 pub(crate) enum Start {
@@ -47,6 +53,9 @@ pub(crate) struct Waiter<'a> {
     deadline: Instant,
     grace_until: Instant,
     pinned: Option<Duration>,
+    /// False until the first pause: the calls of the first look are not
+    /// cut by the deadline, so `--timeout 0` still sees a finished request.
+    has_paused: bool,
     request_id: Option<String>,
     instance_id: Option<String>,
 }
@@ -71,7 +80,8 @@ impl<'a> Waiter<'a> {
             timeout: timing.timeout,
             deadline: now + timing.timeout,
             grace_until: now + NOT_FOUND_GRACE,
-            pinned: timing.interval,
+            pinned: timing.interval.map(|i| i.max(MIN_INTERVAL)),
+            has_paused: false,
             request_id: None,
             instance_id: None,
         }

@@ -13,12 +13,16 @@ use crate::error::{self, ApiError, NetworkError, TimedOut};
 use crate::state::IdKind;
 
 impl Waiter<'_> {
-    /// Sends `call` (about `what`) until it answers, within the deadline.
+    /// Sends `call` (about `what`) until it answers, within the deadline
+    /// once the wait has paused (before, `--http-timeout` bounds it).
     /// `None` means a 404 within the grace period, to be asked again.
     pub(super) async fn get(&mut self, call: &Call, what: &str) -> anyhow::Result<Option<Value>> {
         let mut backoff = super::Backoff::new(self.pinned);
         loop {
-            let sent = tokio::time::timeout_at(self.deadline.into(), self.client.send(call)).await;
+            let sent = match self.has_paused {
+                true => tokio::time::timeout_at(self.deadline.into(), self.client.send(call)).await,
+                false => Ok(self.client.send(call).await),
+            };
             let Ok(sent) = sent else {
                 return Err(self.timed_out().into());
             };
@@ -40,7 +44,8 @@ impl Waiter<'_> {
     }
 
     /// Sleeps `delay`, or fails with `TimedOut` if the deadline comes first.
-    pub(super) async fn pause(&self, delay: Duration) -> Result<(), TimedOut> {
+    pub(super) async fn pause(&mut self, delay: Duration) -> Result<(), TimedOut> {
+        self.has_paused = true;
         let now = std::time::Instant::now();
         if now >= self.deadline {
             return Err(self.timed_out());
