@@ -58,6 +58,8 @@ pub(crate) struct Waiter<'a> {
     has_paused: bool,
     request_id: Option<String>,
     instance_id: Option<String>,
+    /// The `instanceStatus` in the results of the last completed request.
+    reported: Option<String>,
 }
 
 impl<'a> Waiter<'a> {
@@ -84,6 +86,7 @@ impl<'a> Waiter<'a> {
             has_paused: false,
             request_id: None,
             instance_id: None,
+            reported: None,
         }
     }
 
@@ -126,7 +129,13 @@ impl<'a> Waiter<'a> {
             let request = answer.as_ref().and_then(first_request);
             let status = request.and_then(|r| text(r, "requestStatus"));
             match status {
-                Some("completed") => return self.completed(request, id),
+                Some("completed") => {
+                    self.reported = request
+                        .and_then(|r| r.get("results"))
+                        .and_then(|r| text(r, "instanceStatus"))
+                        .map(String::from);
+                    return self.completed(request, id);
+                }
                 Some("failed") => return Err(failed(id, request).into()),
                 Some(status) if shown => self.progress.status(&format!("{what}: {status}")),
                 _ => tracing::debug!("{what}: {status:?}"),
@@ -166,14 +175,39 @@ impl<'a> Waiter<'a> {
                 }
                 // The stored instance may be old news: ask the provider at
                 // once the first time, then after a pause each time.
-                if refreshed {
-                    self.pause(backoff.next_delay()).await?;
-                }
+                self.refresh_until_news(id, &mut backoff, refreshed).await?;
                 refreshed = true;
-                self.refresh(id).await?;
             } else {
                 self.pause(backoff.next_delay()).await?;
             }
+        }
+    }
+
+    /// Refreshes instance `id` until the provider reports a status worth
+    /// reading the instance for: one the wait wants, or one that will not
+    /// change by itself. A refresh's results carry the status, so a booting
+    /// vm costs two calls a round, not three.
+    async fn refresh_until_news(
+        &mut self,
+        id: &str,
+        backoff: &mut Backoff,
+        pause_first: bool,
+    ) -> anyhow::Result<()> {
+        let mut pause = pause_first;
+        loop {
+            if pause {
+                self.pause(backoff.next_delay()).await?;
+            }
+            pause = true;
+            self.reported = None;
+            self.refresh(id).await?;
+            let Some(status) = self.reported.clone() else {
+                return Ok(());
+            };
+            if self.want.as_deref() == Some(status.as_str()) || !is_transient(&status) {
+                return Ok(());
+            }
+            self.progress.status(&format!("instance {id}: {status}"));
         }
     }
 
@@ -264,6 +298,12 @@ fn first_request(answer: &Value) -> Option<&Value> {
         Value::Object(_) => Some(answer),
         _ => None,
     }
+}
+
+/// Whether an instance in `status` will change by itself (the API's
+/// `transientStatus`).
+fn is_transient(status: &str) -> bool {
+    matches!(status, "creating" | "deleting" | "pending")
 }
 
 fn instance_status(instance: &Value) -> Option<&str> {
