@@ -292,9 +292,11 @@ pub struct WaitCommand {
     /// The request to follow [default: the current requestId]
     #[arg(long, value_name = "ID", conflicts_with = "instance")]
     pub request: Option<String>,
-    /// The instance to settle, without following a request first
+    /// The instance to settle, without following a request first; give
+    /// it several times to wait on several instances at once (the result
+    /// is then an array, in the order given)
     #[arg(long, value_name = "ID")]
-    pub instance: Option<String>,
+    pub instance: Vec<String>,
     /// The status to wait for (e.g. running, created, deleted); any other
     /// settled status fails [default: any settled status but error]
     #[arg(

@@ -297,3 +297,50 @@ fn a_zero_timeout_still_looks_once() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["instanceId"].as_str().map(str::len), Some(36));
 }
+
+#[test]
+fn one_wait_settles_several_instances_at_once() {
+    let home = Home::new();
+    let server = Server::start(&home);
+    let client = client(&home, &server);
+    let ids: Vec<String> = (0..3)
+        .map(|_| {
+            let created = client.run(&["-q", "createi", "demo/vm.create.json"]).json();
+            created["parameters"]["instanceId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let state_before = client.run(&["state"]).stdout;
+
+    let mut args = vec!["wait", "--interval", "100ms"];
+    for id in &ids {
+        args.extend(["--instance", id.as_str()]);
+    }
+    let run = client.run(&args);
+    let settled = run.json();
+    let settled = settled.as_array().unwrap();
+    let got: Vec<&str> = settled
+        .iter()
+        .map(|i| i["instanceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        ids.iter().map(String::as_str).collect::<Vec<_>>(),
+        "in the order given"
+    );
+    assert!(
+        settled.iter().all(|i| status(i) == "running"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.settings(), vec![], "several waits set no current id");
+    assert_eq!(client.run(&["state"]).stdout, state_before);
+
+    // One that settles elsewhere fails them all, with the exit code of a wait.
+    args.extend(["--for", "deleted"]);
+    let run = client.run(&args);
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}

@@ -60,6 +60,8 @@ pub(crate) struct Waiter<'a> {
     instance_id: Option<String>,
     /// The `instanceStatus` in the results of the last completed request.
     reported: Option<String>,
+    /// One of several waits in one command: no current ids, no progress.
+    is_one_of_many: bool,
 }
 
 impl<'a> Waiter<'a> {
@@ -87,7 +89,16 @@ impl<'a> Waiter<'a> {
             request_id: None,
             instance_id: None,
             reported: None,
+            is_one_of_many: false,
         }
+    }
+
+    /// Makes this one of several waits run at once: it records no current
+    /// id and shows no progress of its own.
+    pub(crate) fn one_of_many(mut self) -> Self {
+        self.is_one_of_many = true;
+        self.progress = Progress::new(true);
+        self
     }
 
     /// Waits from `start` and returns the settled instance. Ctrl-C ends it

@@ -70,6 +70,9 @@ impl Waiter<'_> {
 
     /// Makes `id` the current one of `kind`, announcing a change.
     pub(super) fn record(&self, kind: IdKind, id: &str) -> anyhow::Result<()> {
+        if self.is_one_of_many {
+            return Ok(());
+        }
         let changed = self
             .state
             .set(&[(kind, id)])
