@@ -83,6 +83,33 @@ pub fn fail(err: &anyhow::Error, format: ErrorFormat) -> ExitCode {
     ExitCode::from(code_for(err))
 }
 
+/// A command line clap refused: help and version print as usual; a usage
+/// error is clap's text, or with `json` one JSON object like any error.
+pub fn usage(err: clap::Error, json: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    let is_usage_error = !matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !(json && is_usage_error) {
+        let _ = err.print();
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(BAD_INPUT));
+    }
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    output::error_json(&json!({
+        "code": "Usage",
+        "status": null,
+        "message": message,
+        "requestId": null,
+        "exitCode": BAD_INPUT,
+    }));
+    ExitCode::from(BAD_INPUT)
+}
+
 /// `{code, status, message, requestId, exitCode}` for `--error-format json`:
 /// the server's error code when it gave one, else a name for the kind.
 pub(crate) fn error_json(err: &anyhow::Error) -> Value {

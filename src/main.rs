@@ -11,13 +11,27 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return runcws::exit::usage(err, wants_json_errors()),
+    };
     init_tracing(cli.global.verbose, matches!(cli.command, Command::Serve(_)));
     let error_format = cli.global.error_format;
     match runcws::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => runcws::exit::fail(&err, error_format),
     }
+}
+
+/// Whether `--error-format json` (or `RUNCWS_ERROR_FORMAT=json`) was asked
+/// for, read before clap, whose own errors must honour it too.
+fn wants_json_errors() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let flagged = args
+        .windows(2)
+        .any(|w| w[0] == "--error-format" && w[1] == "json")
+        || args.iter().any(|a| a == "--error-format=json");
+    flagged || std::env::var("RUNCWS_ERROR_FORMAT").is_ok_and(|v| v == "json")
 }
 
 /// Logs to stderr: warnings only by default, more with `-v`/`-vv`, and

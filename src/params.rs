@@ -84,7 +84,8 @@ fn check_resource_uri(name: &str, uri: &str) -> Result<(), BadInput> {
     }
     Err(BadInput::new(format!(
         "{name}: `resourceUri` {} is not type/provider/region/resourceId (each part 1 to \
-         {MAX_SEGMENT} of A-Z a-z 0-9 . _ ~ -), e.g. \"kp/hpcloud/nova/standard\"",
+         {MAX_SEGMENT} of A-Z a-z 0-9 . _ ~ -, and not . or ..), e.g. \
+         \"kp/hpcloud/nova/standard\"",
         shown(uri)
     )))
 }

@@ -111,3 +111,21 @@ fn the_readme_script_is_the_demo_script() {
         "README and demo/create-image-delete.sh differ"
     );
 }
+
+#[test]
+fn command_line_mistakes_honour_the_error_format() {
+    let home = Home::new();
+    let output = home
+        .command()
+        .args(["--error-format", "json", "geti", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let error: serde_json::Value = serde_json::from_slice(&output.stderr).unwrap();
+    assert_eq!(error["code"], "Usage");
+    assert_eq!(error["exitCode"], 2);
+    let plain = home.command().args(["geti", "--bogus"]).output().unwrap();
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("--bogus"));
+}
