@@ -176,6 +176,15 @@ def wait_rows():
             alone / budget, "≤ 1× budget", verdict(alone / budget, 1.0))
     row(what + ": CPU time, HTTP calls", f"{user + system:.2f} s CPU, {calls} HTTP calls", "—",
         None, "reported", "info" if failures == "0" else f"{failures} of 100 failed")
+    many = value("waitmany-times")
+    if many:
+        wall, user, system = (float(v) for v in many.split())
+        running = value("waitmany-running") or "0"
+        row("`wait` on 100 vms at once (100 `createi` in parallel, then one `wait`): wall time",
+            f"{wall:.2f} s ({running} of 100 running)", f"budget {budget:.2f} s", wall / budget,
+            "≤ 1× budget", verdict(wall / budget, 1.0) if running == "100" else "FAILED")
+        row("`wait` on 100 vms at once: CPU time", f"{user + system:.2f} s CPU", "—",
+            None, "reported", "info")
 
 
 def emulator_rows():
