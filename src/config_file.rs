@@ -28,6 +28,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::error::BadInput;
+use crate::files::{create_private_dir, folder, lock_beside, replace_private};
 
 /// The newest config format this runcws knows.
 const VERSION: u32 = 1;
@@ -89,10 +90,11 @@ pub(crate) fn save_profile(name: &str, profile: &Profile) -> anyhow::Result<Path
 fn save_profile_at(path: &Path, name: &str, profile: &Profile) -> anyhow::Result<()> {
     let dir = folder(path);
     create_private_dir(dir).with_context(|| format!("creating config folder {}", dir.display()))?;
-    let _lock = lock(path)?;
+    let _lock = lock_beside(path)?;
     let text = read_existing(path)?;
     let text = with_profile(path, &text, name, profile)?;
-    write_private(path, &text).with_context(|| format!("writing config file {}", path.display()))
+    replace_private(path, ".config-", text.as_bytes())
+        .with_context(|| format!("writing config file {}", path.display()))
 }
 
 /// The text of the config file at `path`; empty if there is none.
@@ -127,56 +129,6 @@ fn with_profile(path: &Path, text: &str, name: &str, profile: &Profile) -> anyho
     };
     profiles.insert(name.to_string(), toml::Value::try_from(profile)?);
     toml::to_string(&table).context("writing the config as TOML")
-}
-
-/// Takes the exclusive lock on `PATH.lock`; released when the file drops.
-fn lock(path: &Path) -> anyhow::Result<fs::File> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    let lock_path = folder(path).join(name);
-    let mut options = fs::OpenOptions::new();
-    options.create(true).write(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options
-        .open(&lock_path)
-        .with_context(|| format!("opening lock file {}", lock_path.display()))?;
-    file.lock()
-        .with_context(|| format!("locking {}", lock_path.display()))?;
-    Ok(file)
-}
-
-/// The folder holding `path`.
-fn folder(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
-}
-
-/// Creates `dir` (and its parents) owner-only.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// Replaces `path` with `text` atomically, owner-only, in a 0700 folder.
-fn write_private(path: &Path, text: &str) -> io::Result<()> {
-    use std::io::Write as _;
-
-    let dir = folder(path);
-    create_private_dir(dir)?;
-    // tempfile creates its files 0600.
-    let mut temp = tempfile::Builder::new()
-        .prefix(".config-")
-        .tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// The config file's path, if the user has a home directory.

@@ -19,6 +19,7 @@ pub mod emulator;
 mod endpoint;
 mod error;
 pub mod exit;
+mod files;
 mod jq;
 mod output;
 mod params;

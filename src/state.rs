@@ -9,8 +9,8 @@
 //! so they never wait on a writer.
 
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write as _};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -18,6 +18,7 @@ use md5::{Digest as _, Md5};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BadAnswer, BadInput};
+use crate::files::{create_private_dir, folder, lock_beside, replace_private};
 
 /// The state format this runcws writes.
 const VERSION: u32 = 1;
@@ -130,10 +131,10 @@ impl StateFile {
         {
             return Ok(Vec::new());
         }
-        let dir = self.folder();
+        let dir = folder(&self.path);
         create_private_dir(dir)
             .with_context(|| format!("creating state folder {}", dir.display()))?;
-        let _lock = self.lock()?;
+        let _lock = lock_beside(&self.path)?;
 
         let mut current = self.load()?;
         let changed: Vec<IdKind> = ids
@@ -160,7 +161,7 @@ impl StateFile {
         if !self.path.exists() {
             return Ok(());
         }
-        let _lock = self.lock()?;
+        let _lock = lock_beside(&self.path)?;
         let mut current = self.load().unwrap_or_else(|err| {
             tracing::warn!("{err}: replacing it");
             Current::default()
@@ -172,39 +173,11 @@ impl StateFile {
             .with_context(|| format!("writing state file {}", self.path.display()))
     }
 
-    fn folder(&self) -> &Path {
-        match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        }
-    }
-
-    /// Takes the exclusive lock; it is released when the file is dropped.
-    fn lock(&self) -> anyhow::Result<File> {
-        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
-        name.push(".lock");
-        let path = self.folder().join(name);
-        let file = private_options()
-            .write(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| format!("opening lock file {}", path.display()))?;
-        file.lock()
-            .with_context(|| format!("locking {}", path.display()))?;
-        Ok(file)
-    }
-
     /// Atomically replaces the file with `current`.
     fn replace(&self, current: &Current) -> io::Result<()> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(".state-")
-            .tempfile_in(self.folder())?;
-        serde_json::to_writer_pretty(&mut temp, current)?;
-        temp.write_all(b"\n")?;
-        temp.as_file().sync_all()?;
-        temp.persist(&self.path).map_err(|e| e.error)?;
-        sync_dir(self.folder());
-        Ok(())
+        let mut text = serde_json::to_vec_pretty(current)?;
+        text.push(b'\n');
+        replace_private(&self.path, ".state-", &text)
     }
 }
 
@@ -278,32 +251,6 @@ fn migrate(mut current: Current) -> Current {
 fn account_key(endpoint: &str, user: &str) -> String {
     let digest = Md5::digest(format!("{endpoint}\n{user}").as_bytes());
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn private_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    options.create(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-}
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// Makes the rename durable; best effort, as not every system allows it.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(dir) = File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 #[cfg(test)]

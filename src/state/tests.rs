@@ -46,13 +46,13 @@ fn files_are_private() {
     state.set(&[(IdKind::Request, "r")]).unwrap();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&state.path), 0o600);
-    assert_eq!(mode(state.folder()), 0o700);
+    assert_eq!(mode(folder(&state.path)), 0o700);
 }
 
 #[test]
 fn unknown_fields_survive_a_write() {
     let (_dir, state) = temp_state();
-    create_private_dir(state.folder()).unwrap();
+    create_private_dir(folder(&state.path)).unwrap();
     fs::write(
         &state.path,
         r#"{"version":2,"requestId":"r","profile":"x"}"#,
@@ -68,7 +68,7 @@ fn unknown_fields_survive_a_write() {
 #[test]
 fn a_corrupt_file_is_named_with_the_fix() {
     let (_dir, state) = temp_state();
-    create_private_dir(state.folder()).unwrap();
+    create_private_dir(folder(&state.path)).unwrap();
     fs::write(&state.path, "{\"requestId\": ").unwrap();
     let err = state.load().unwrap_err().to_string();
     assert!(err.contains(&state.path.display().to_string()), "{err}");
@@ -81,7 +81,7 @@ fn a_corrupt_file_is_named_with_the_fix() {
 #[test]
 fn reset_replaces_a_corrupt_file() {
     let (_dir, state) = temp_state();
-    create_private_dir(state.folder()).unwrap();
+    create_private_dir(folder(&state.path)).unwrap();
     fs::write(&state.path, "{\"requestId\": ").unwrap();
     state.reset().unwrap();
     assert_eq!(
@@ -130,7 +130,7 @@ fn ids_that_could_not_name_one_object_are_never_stored() {
 fn setting_nothing_new_takes_no_lock() {
     let (_dir, state) = temp_state();
     state.set(&[(IdKind::Request, "r")]).unwrap();
-    let lock = state.lock().unwrap();
+    let lock = lock_beside(&state.path).unwrap();
     assert_eq!(state.set(&[]).unwrap(), vec![]);
     assert_eq!(state.set(&[(IdKind::Request, "r")]).unwrap(), vec![]);
     drop(lock);
