@@ -61,3 +61,23 @@ fn a_closed_stdout_is_not_an_error() {
     assert!(!stderr.contains("error"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn many_first_commands_at_once_share_a_new_database() {
+    let home = Home::new();
+    let children: Vec<_> = (0..100)
+        .map(|_| {
+            home.command()
+                .args(["-q", "createi", "demo/kp.create.json"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+    }
+}

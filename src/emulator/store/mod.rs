@@ -99,7 +99,7 @@ impl Store {
             DbLocation::Memory => "the in-memory emulator database".to_owned(),
             DbLocation::File(path) => format!("emulator database {}", path.display()),
         };
-        prepare(&conn).with_context(|| format!("setting up {}", describe()))?;
+        prepare_patiently(&conn).with_context(|| format!("setting up {}", describe()))?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -148,6 +148,31 @@ fn create_private_file(path: &std::path::Path) -> anyhow::Result<()> {
         .open(path)
         .map(drop)
         .with_context(|| format!("creating emulator database {}", path.display()))
+}
+
+/// `prepare`, tried again while another process holds the file: switching
+/// a new file to WAL answers "database is locked" at once, without the busy
+/// timeout, when many processes open it together.
+fn prepare_patiently(conn: &Connection) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match prepare(conn) {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_busy(error: &anyhow::Error) -> bool {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    matches!(
+        error.downcast_ref::<rusqlite::Error>(),
+        Some(rusqlite::Error::SqliteFailure(e, _)) if matches!(e.code, DatabaseBusy | DatabaseLocked)
+    )
 }
 
 fn prepare(conn: &Connection) -> anyhow::Result<()> {
