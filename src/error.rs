@@ -111,7 +111,10 @@ impl fmt::Display for NetworkError {
         } = self;
         match self.stage {
             Stage::Oversized => write!(f, "reading the answer of {endpoint}: {reason}"),
-            _ => write!(f, "cannot reach {endpoint}: {reason}"),
+            Stage::Connect => write!(f, "cannot reach {endpoint}: {reason}"),
+            Stage::Exchange | Stage::Timeout => {
+                write!(f, "no whole answer from {endpoint}: {reason}")
+            }
         }
     }
 }
