@@ -90,17 +90,11 @@ pub struct Embedded {
 impl Embedded {
     /// Opens the store and starts serving on `127.0.0.1:0`.
     pub async fn start(config: EmulatorConfig) -> anyhow::Result<Embedded> {
-        let engine = Arc::new(Engine::new(&config)?);
-        let recorder = config
-            .record
-            .as_deref()
-            .map(record::Recorder::open)
-            .transpose()?;
+        let app = app(&config)?;
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .context("opening a loopback port for the embedded emulator")?;
         let address = listener.local_addr()?;
-        let app = routes::router(engine, recorder);
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!("the embedded emulator stopped: {e}");
@@ -124,6 +118,18 @@ impl Drop for Embedded {
     }
 }
 
+/// The emulator's HTTP app over the store `config` names, recording calls
+/// if it asks.
+fn app(config: &EmulatorConfig) -> anyhow::Result<axum::Router> {
+    let engine = Arc::new(Engine::new(config)?);
+    let recorder = config
+        .record
+        .as_deref()
+        .map(record::Recorder::open)
+        .transpose()?;
+    Ok(routes::router(engine, recorder))
+}
+
 /// Serves the emulator on `listen` until Ctrl-C; `announce` receives the
 /// base URL (ending in `/api`) once the socket is bound.
 pub async fn serve(
@@ -131,12 +137,7 @@ pub async fn serve(
     listen: SocketAddr,
     announce: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
-    let engine = Arc::new(Engine::new(&config)?);
-    let recorder = config
-        .record
-        .as_deref()
-        .map(record::Recorder::open)
-        .transpose()?;
+    let app = app(&config)?;
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -147,7 +148,7 @@ pub async fn serve(
         ip => ip.to_string(),
     };
     announce(&format!("http://{host}:{}/api", address.port()));
-    axum::serve(listener, routes::router(engine, recorder))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving the emulator")
