@@ -9,14 +9,6 @@ use std::process::Stdio;
 
 use common::{fake, Client, Home, Run};
 
-fn assert_error(run: &Run, code: i32, message: &str) {
-    assert_eq!(run.code, code, "stderr: {}", run.stderr);
-    assert_eq!(run.stdout, "", "stdout must stay empty");
-    let last = run.stderr.lines().last().unwrap_or_default();
-    assert!(last.starts_with("runcws: error: "), "{}", run.stderr);
-    assert!(last.contains(message), "{last:?} lacks {message:?}");
-}
-
 /// Fault: 20 parallel `configure` runs each reported success, but their
 /// read-modify-writes of config.toml raced and profiles were lost.
 #[test]
@@ -97,20 +89,20 @@ fn bad_parameter_files_are_refused_locally_and_briefly() {
     home.write("big.json", &" ".repeat(2 * 1024 * 1024));
 
     let run = client.run(&["createi", "/dev/zero"]);
-    assert_error(&run, 2, "parameter file /dev/zero is larger than 1 MiB");
+    Run::assert_error(&run, 2, "parameter file /dev/zero is larger than 1 MiB");
     let run = client.run(&["createi", "big.json"]);
-    assert_error(&run, 2, "parameter file big.json is larger than 1 MiB");
+    Run::assert_error(&run, 2, "parameter file big.json is larger than 1 MiB");
     let run = client.run(&["createi", "long.json"]);
-    assert_error(&run, 2, "is not type/provider/region/resourceId");
+    Run::assert_error(&run, 2, "is not type/provider/region/resourceId");
     assert!(
         run.stderr.len() < 1000,
         "{} bytes of stderr",
         run.stderr.len()
     );
     let run = client.run(&["createi", "meta.json"]);
-    assert_error(&run, 2, "`metadata` must be an object");
+    Run::assert_error(&run, 2, "`metadata` must be an object");
     let run = client.run(&["createimage", "meta.json", "--instance", "i-1"]);
-    assert_error(&run, 2, "`metadata` must be an object");
+    Run::assert_error(&run, 2, "`metadata` must be an object");
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
 
@@ -127,7 +119,7 @@ fn an_answer_over_256_mib_is_refused_with_exit_3() {
         base_url: Some(server.base_url.clone()),
     };
     let run = client.run(&["listi", "--all"]);
-    assert_error(&run, 3, "the answer is larger than 256 MiB");
+    Run::assert_error(&run, 3, "the answer is larger than 256 MiB");
     assert_eq!(
         server.requests().len(),
         1,
@@ -159,7 +151,7 @@ fn a_corrupt_state_file_stops_only_the_commands_that_write_it() {
     );
 
     let run = client.run(&["--state", state_arg, "createi", "demo/kp.create.json"]);
-    assert_error(&run, 2, &format!("state file {state_arg} is corrupt"));
+    Run::assert_error(&run, 2, &format!("state file {state_arg} is corrupt"));
     assert!(run.stderr.contains("runcws state reset"), "{}", run.stderr);
     assert_eq!(
         client.run(&["listr", "--all"]).stdout,
@@ -194,7 +186,7 @@ fn nothing_from_outside_sends_escape_sequences_to_the_terminal() {
     let state_arg = state.to_str().unwrap();
 
     let run = client.run(&["--state", state_arg, "listi", "--all"]);
-    assert_error(&run, 3, r"bad \u{1b}[31mred\u{7} (Boom\u{1b}[2J)");
+    Run::assert_error(&run, 3, r"bad \u{1b}[31mred\u{7} (Boom\u{1b}[2J)");
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
 
     let run = client.run(&["--state", state_arg, "createi", "demo/kp.create.json"]);
@@ -217,6 +209,6 @@ fn nothing_from_outside_sends_escape_sequences_to_the_terminal() {
         r#"{"resourceUri":"kp/hpcloud/nova/x\u001b[31m","metadata":{}}"#,
     );
     let run = client.run(&["--state", state_arg, "createi", "esc.json"]);
-    assert_error(&run, 2, r"x\u{1b}[31m");
+    Run::assert_error(&run, 2, r"x\u{1b}[31m");
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
 }

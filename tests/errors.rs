@@ -3,15 +3,7 @@
 
 mod common;
 
-use common::{Client, Home, Run, Server, NOPAY_PASSWORD, NOPAY_USER};
-
-fn assert_error(run: &Run, code: i32, message: &str) {
-    assert_eq!(run.code, code, "stderr: {}", run.stderr);
-    assert_eq!(run.stdout, "", "stdout must stay empty");
-    let last = run.stderr.lines().last().unwrap_or_default();
-    assert!(last.starts_with("runcws: error: "), "{}", run.stderr);
-    assert!(last.contains(message), "{last:?} lacks {message:?}");
-}
+use common::{run_as, Client, Home, Run, Server, NOPAY_PASSWORD, NOPAY_USER};
 
 #[test]
 fn bad_parameter_files_send_nothing() {
@@ -29,18 +21,18 @@ fn bad_parameter_files_send_nothing() {
     home.write("dir/keep", "");
 
     let run = client.run(&["createi", "trailing.json"]);
-    assert_error(&run, 2, "trailing.json:3:1: invalid JSON: trailing comma");
-    assert_error(
+    Run::assert_error(&run, 2, "trailing.json:3:1: invalid JSON: trailing comma");
+    Run::assert_error(
         &client.run(&["createi", "nores.json"]),
         2,
         "nores.json: no `resourceUri`",
     );
-    assert_error(
+    Run::assert_error(
         &client.run(&["createi", "missing.json"]),
         2,
         "reading parameter file missing.json",
     );
-    assert_error(&client.run(&["createi", "dir"]), 2, "is a directory");
+    Run::assert_error(&client.run(&["createi", "dir"]), 2, "is a directory");
     // Nothing was created.
     assert_eq!(client.run(&["listr", "--all"]).stdout, "[]\n");
 }
@@ -55,10 +47,10 @@ fn no_current_id_says_what_to_run() {
     };
     let message = "no current instanceId: run getr after createi, or pass an instance id";
     for command in ["geti", "getir", "deletei"] {
-        assert_error(&client.run(&[command]), 2, message);
+        Run::assert_error(&client.run(&[command]), 2, message);
     }
     let run = client.run(&["getr"]);
-    assert_error(
+    Run::assert_error(
         &run,
         2,
         "no current requestId: run createi first, or pass a request id",
@@ -75,32 +67,25 @@ fn http_failures_map_to_exit_codes() {
     };
     let unknown = "3f0c8a53-0000-4000-8000-000000000000";
     let run = client.run(&["geti", unknown]);
-    assert_error(
+    Run::assert_error(
         &run,
         5,
         &format!("getting instance {unknown}: server answered 404"),
     );
     assert!(run.stderr.starts_with("geti (retrieve instance)\n"));
 
-    let run = home
-        .command()
-        .env("RUNCWS_ENDPOINT", &server.base_url)
-        .env("RUNCWS_USER", NOPAY_USER)
-        .env("RUNCWS_PASSWORD", "wrong")
-        .args(["listi"])
-        .output()
-        .unwrap();
-    assert_error(&Run::from(run), 4, "server answered 401");
+    let wrong = (NOPAY_USER, "wrong");
+    let run = run_as(&home, &server.base_url, wrong, &["listi"]);
+    run.assert_error(4, "server answered 401");
 
-    let run = home
-        .command()
-        .env("RUNCWS_ENDPOINT", &server.base_url)
-        .env("RUNCWS_USER", NOPAY_USER)
-        .env("RUNCWS_PASSWORD", NOPAY_PASSWORD)
-        .args(["createi", "demo/kp.create.json"])
-        .output()
-        .unwrap();
-    assert_error(&Run::from(run), 4, "server answered 403");
+    let nopay = (NOPAY_USER, NOPAY_PASSWORD);
+    let run = run_as(
+        &home,
+        &server.base_url,
+        nopay,
+        &["createi", "demo/kp.create.json"],
+    );
+    run.assert_error(4, "server answered 403");
 }
 
 #[test]
@@ -117,7 +102,7 @@ fn a_refused_connection_names_the_endpoint() {
         base_url: Some(endpoint.clone()),
     };
     let run = client.run(&["listi"]);
-    assert_error(
+    Run::assert_error(
         &run,
         3,
         &format!("cannot reach {endpoint}: connection refused"),
@@ -134,7 +119,7 @@ fn broken_state_and_config_files_are_named() {
     };
     let state = home.write("s.json", "{\"requestId\": ");
     let run = client.run(&["--state", state.to_str().unwrap(), "getr"]);
-    assert_error(
+    Run::assert_error(
         &run,
         2,
         &format!("state file {} is corrupt", state.display()),
@@ -143,7 +128,7 @@ fn broken_state_and_config_files_are_named() {
 
     let config = home.write("config/runcws/config.toml", "[profiles.default\n");
     let run = client.run(&["listi"]);
-    assert_error(&run, 2, &format!("config file {}:1:", config.display()));
+    Run::assert_error(&run, 2, &format!("config file {}:1:", config.display()));
     assert!(run.stderr.contains("delete it to start over"));
 }
 
@@ -161,7 +146,7 @@ fn quiet_silences_talk_but_not_errors() {
         (0, "", "[]\n")
     );
     let run = client.run(&["geti", "-q"]);
-    assert_error(&run, 2, "no current instanceId");
+    Run::assert_error(&run, 2, "no current instanceId");
     assert_eq!(run.stderr.lines().count(), 1);
 }
 

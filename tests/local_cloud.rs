@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Client, Home, Server, NOPAY_PASSWORD, NOPAY_USER, PASSWORD, USER};
+use common::{run_as, Client, Home, Server, NOPAY_PASSWORD, NOPAY_USER, PASSWORD, USER};
 use serde_json::{json, Value};
 
 const ADMIN: (&str, &str) = ("admin", "test-secret-admin");
@@ -231,28 +231,16 @@ fn wrong_state_calls_conflict_and_other_accounts_see_nothing() {
     client.run(&["deletei", &id]).json();
     assert_eq!(client.run(&["deletei", &id]).code, 3);
 
-    let mut other = home.command();
-    let output = other
-        .env("RUNCWS_ENDPOINT", &server.base_url)
-        .env("RUNCWS_USER", NOPAY_USER)
-        .env("RUNCWS_PASSWORD", NOPAY_PASSWORD)
-        .args(["geti", &id])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(5),
-        "another account's instance is not found"
+    let nopay = (NOPAY_USER, NOPAY_PASSWORD);
+    let other = run_as(&home, &server.base_url, nopay, &["geti", &id]);
+    assert_eq!(other.code, 5, "another account's instance is not found");
+    let create = run_as(
+        &home,
+        &server.base_url,
+        nopay,
+        &["createi", "demo/kp.create.json"],
     );
-    let output = home
-        .command()
-        .env("RUNCWS_ENDPOINT", &server.base_url)
-        .env("RUNCWS_USER", NOPAY_USER)
-        .env("RUNCWS_PASSWORD", NOPAY_PASSWORD)
-        .args(["createi", "demo/kp.create.json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(4), "no payment information: 403");
+    assert_eq!(create.code, 4, "no payment information: 403");
 }
 
 #[test]

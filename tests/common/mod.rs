@@ -134,6 +134,16 @@ pub struct Run {
 }
 
 impl Run {
+    /// Asserts a failed run: exit `code`, nothing on stdout, and a last
+    /// stderr line `runcws: error: …` holding `message`.
+    pub fn assert_error(&self, code: i32, message: &str) {
+        assert_eq!(self.code, code, "stderr: {}", self.stderr);
+        assert_eq!(self.stdout, "", "stdout must stay empty");
+        let last = self.stderr.lines().last().unwrap_or_default();
+        assert!(last.starts_with("runcws: error: "), "{}", self.stderr);
+        assert!(last.contains(message), "{last:?} lacks {message:?}");
+    }
+
     pub fn from(output: Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),
@@ -286,4 +296,17 @@ pub fn http_call_with(
         .unwrap_or(0);
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// Runs the binary against `base_url` as the account `(user, password)`.
+pub fn run_as(home: &Home, base_url: &str, (user, password): (&str, &str), args: &[&str]) -> Run {
+    let output = home
+        .command()
+        .env("RUNCWS_ENDPOINT", base_url)
+        .env("RUNCWS_USER", user)
+        .env("RUNCWS_PASSWORD", password)
+        .args(args)
+        .output()
+        .unwrap();
+    Run::from(output)
 }
